@@ -1,0 +1,129 @@
+/**
+ * The one table of op properties. Every stage (DSL, reference, cost, codegen) reads op facts from
+ * here instead of switching over op names itself: arity, float64 reference semantics, the WGSL
+ * spelling, and the arithmetic weight the cost model charges per output cell (SystemML's weights,
+ * see shared/docs/systemml-fusion-notes.md section 4).
+ */
+
+export const UNARY_FNS = ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'floor'] as const;
+export type UnaryFn = (typeof UNARY_FNS)[number];
+
+export const BINARY_FNS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
+export type BinaryFn = (typeof BINARY_FNS)[number];
+
+export const REDUCE_FNS = ['sum', 'max', 'min'] as const;
+export type ReduceFn = (typeof REDUCE_FNS)[number];
+
+export interface UnaryInfo {
+  /** float64 reference semantics (JavaScript numbers are doubles). */
+  readonly ref: (a: number) => number;
+  /** WGSL expression over an f32 expression string (prelude helpers allowed, see wgslPrelude). */
+  readonly wgsl: (a: string) => string;
+  readonly weight: number;
+}
+export interface BinaryInfo {
+  readonly ref: (a: number, b: number) => number;
+  readonly wgsl: (a: string, b: string) => string;
+  readonly weight: number;
+  readonly commutative: boolean;
+  /** Infix symbol for printing, when the op has one. */
+  readonly symbol?: string;
+}
+export interface ReduceInfo {
+  readonly identity: number;
+  readonly ref: (acc: number, x: number) => number;
+  readonly wgsl: (acc: string, x: string) => string;
+  /** Identity as a WGSL f32 literal expression. */
+  readonly wgslIdentity: string;
+  /** Weight per input cell (SystemML: sum 4, min/max 1). */
+  readonly weight: number;
+}
+
+// NaN-propagating max/min, matching Math.max/Math.min: WGSL leaves max/min of NaN unspecified.
+const jsMax = (a: number, b: number): number => Math.max(a, b);
+const jsMin = (a: number, b: number): number => Math.min(a, b);
+const b01 = (c: boolean): number => (c ? 1 : 0);
+
+/** JavaScript's Math.pow, which WGSL's pow (exp2(y*log2(x))) only matches for x > 0. */
+const refPow = (a: number, b: number): number => Math.pow(a, b);
+
+export const UNARY: Readonly<Record<UnaryFn, UnaryInfo>> = {
+  neg: { ref: (a) => -a, wgsl: (a) => `(-${a})`, weight: 1 },
+  abs: { ref: Math.abs, wgsl: (a) => `abs(${a})`, weight: 1 },
+  exp: { ref: Math.exp, wgsl: (a) => `exp(${a})`, weight: 18 },
+  log: { ref: Math.log, wgsl: (a) => `fp_log(${a})`, weight: 32 },
+  sqrt: { ref: Math.sqrt, wgsl: (a) => `sqrt(${a})`, weight: 2 },
+  rsqrt: { ref: (a) => 1 / Math.sqrt(a), wgsl: (a) => `inverseSqrt(${a})`, weight: 2 },
+  tanh: { ref: Math.tanh, wgsl: (a) => `fp_tanh(${a})`, weight: 30 },
+  sigmoid: { ref: (a) => 1 / (1 + Math.exp(-a)), wgsl: (a) => `fp_sigmoid(${a})`, weight: 21 },
+  relu: { ref: (a) => (a < 0 ? 0 : a), wgsl: (a) => `fp_relu(${a})`, weight: 1 },
+  sin: { ref: Math.sin, wgsl: (a) => `sin(${a})`, weight: 18 },
+  cos: { ref: Math.cos, wgsl: (a) => `cos(${a})`, weight: 22 },
+  floor: { ref: Math.floor, wgsl: (a) => `floor(${a})`, weight: 1 },
+};
+
+export const BINARY: Readonly<Record<BinaryFn, BinaryInfo>> = {
+  add: { ref: (a, b) => a + b, wgsl: (a, b) => `(${a} + ${b})`, weight: 1, commutative: true, symbol: '+' },
+  sub: { ref: (a, b) => a - b, wgsl: (a, b) => `(${a} - ${b})`, weight: 1, commutative: false, symbol: '-' },
+  mul: { ref: (a, b) => a * b, wgsl: (a, b) => `(${a} * ${b})`, weight: 1, commutative: true, symbol: '*' },
+  div: { ref: (a, b) => a / b, wgsl: (a, b) => `(${a} / ${b})`, weight: 22, commutative: false, symbol: '/' },
+  max: { ref: jsMax, wgsl: (a, b) => `fp_max(${a}, ${b})`, weight: 1, commutative: true },
+  min: { ref: jsMin, wgsl: (a, b) => `fp_min(${a}, ${b})`, weight: 1, commutative: true },
+  pow: { ref: refPow, wgsl: (a, b) => `fp_pow(${a}, ${b})`, weight: 16, commutative: false, symbol: '^' },
+  lt: { ref: (a, b) => b01(a < b), wgsl: (a, b) => `select(0.0, 1.0, ${a} < ${b})`, weight: 1, commutative: false, symbol: '<' },
+  le: { ref: (a, b) => b01(a <= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`, weight: 1, commutative: false, symbol: '<=' },
+  gt: { ref: (a, b) => b01(a > b), wgsl: (a, b) => `select(0.0, 1.0, ${a} > ${b})`, weight: 1, commutative: false, symbol: '>' },
+  ge: { ref: (a, b) => b01(a >= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`, weight: 1, commutative: false, symbol: '>=' },
+  eq: { ref: (a, b) => b01(a === b), wgsl: (a, b) => `select(0.0, 1.0, ${a} == ${b})`, weight: 1, commutative: true, symbol: '==' },
+  ne: { ref: (a, b) => b01(a !== b), wgsl: (a, b) => `select(0.0, 1.0, ${a} != ${b})`, weight: 1, commutative: true, symbol: '!=' },
+};
+
+export const WHERE = {
+  ref: (c: number, a: number, b: number): number => (c !== 0 ? a : b),
+  wgsl: (c: string, a: string, b: string): string => `select(${b}, ${a}, ${c} != 0.0)`,
+  weight: 2,
+} as const;
+
+export const REDUCE: Readonly<Record<ReduceFn, ReduceInfo>> = {
+  sum: { identity: 0, ref: (acc, x) => acc + x, wgsl: (acc, x) => `(${acc} + ${x})`, wgslIdentity: '0.0', weight: 4 },
+  max: { identity: -Infinity, ref: jsMax, wgsl: (acc, x) => `fp_max(${acc}, ${x})`, wgslIdentity: 'fp_neg_inf()', weight: 1 },
+  min: { identity: Infinity, ref: jsMin, wgsl: (acc, x) => `fp_min(${acc}, ${x})`, wgslIdentity: 'fp_pos_inf()', weight: 1 },
+};
+
+/** Matmul weight per output cell per inner-dim element (multiply + add). */
+export const MATMUL_WEIGHT = 2;
+
+/**
+ * WGSL helpers every generated kernel may call. NaN tests go through the bit pattern, because a
+ * compiler is allowed to fold `x != x` away; max/min/relu/tanh/pow are spelled so that NaN and
+ * infinities behave as in the float64 reference (Math.*).
+ */
+export const wgslPrelude = `
+fn fp_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn fp_nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
+fn fp_pos_inf() -> f32 { return bitcast<f32>(0x7f800000u); }
+fn fp_neg_inf() -> f32 { return bitcast<f32>(0xff800000u); }
+fn fp_max(a: f32, b: f32) -> f32 { return select(select(max(a, b), b, fp_isnan(b)), a, fp_isnan(a)); }
+fn fp_min(a: f32, b: f32) -> f32 { return select(select(min(a, b), b, fp_isnan(b)), a, fp_isnan(a)); }
+fn fp_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
+fn fp_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+fn fp_tanh(x: f32) -> f32 { return select(tanh(clamp(x, -20.0, 20.0)), x, fp_isnan(x)); }
+fn fp_log(x: f32) -> f32 {
+  if (x == 0.0) { return fp_neg_inf(); }
+  if (x < 0.0) { return fp_nan(); }
+  return log(x);
+}
+fn fp_pow(a: f32, b: f32) -> f32 {
+  if (fp_isnan(a) || fp_isnan(b)) { return select(fp_nan(), 1.0, b == 0.0); }
+  if (b == 0.0) { return 1.0; }
+  if (b == 1.0) { return a; }
+  if (b == 2.0) { return a * a; }
+  if (a == 0.0) { return select(0.0, fp_pos_inf(), b < 0.0); }
+  let m = pow(abs(a), b);
+  if (a > 0.0) { return m; }
+  // Negative base: defined only for integral exponents, with the sign of an odd power.
+  if (floor(b) != b) { return fp_nan(); }
+  let odd = (abs(b) % 2.0) == 1.0;
+  return select(m, -m, odd);
+}
+`;
