@@ -75,7 +75,7 @@ export const BINARY: Readonly<Record<BinaryFn, BinaryInfo>> = {
   gt: { ref: (a, b) => b01(a > b), wgsl: (a, b) => `select(0.0, 1.0, ${a} > ${b})`, weight: 1, commutative: false, symbol: '>' },
   ge: { ref: (a, b) => b01(a >= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`, weight: 1, commutative: false, symbol: '>=' },
   eq: { ref: (a, b) => b01(a === b), wgsl: (a, b) => `select(0.0, 1.0, ${a} == ${b})`, weight: 1, commutative: true, symbol: '==' },
-  ne: { ref: (a, b) => b01(a !== b), wgsl: (a, b) => `select(0.0, 1.0, ${a} != ${b})`, weight: 1, commutative: true, symbol: '!=' },
+  ne: { ref: (a, b) => b01(a !== b), wgsl: (a, b) => `fp_ne(${a}, ${b})`, weight: 1, commutative: true, symbol: '!=' },
 };
 
 export const WHERE = {
@@ -100,11 +100,15 @@ export const MATMUL_WEIGHT = 2;
  */
 export const wgslPrelude = `
 fn fp_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
-fn fp_nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
-fn fp_pos_inf() -> f32 { return bitcast<f32>(0x7f800000u); }
-fn fp_neg_inf() -> f32 { return bitcast<f32>(0xff800000u); }
+// Through a var: WGSL rejects NaN and infinity as constant expressions.
+fn fp_bits(b: u32) -> f32 { var v = b; return bitcast<f32>(v); }
+fn fp_nan() -> f32 { return fp_bits(0x7fc00000u); }
+fn fp_pos_inf() -> f32 { return fp_bits(0x7f800000u); }
+fn fp_neg_inf() -> f32 { return fp_bits(0xff800000u); }
 fn fp_max(a: f32, b: f32) -> f32 { return select(select(max(a, b), b, fp_isnan(b)), a, fp_isnan(a)); }
 fn fp_min(a: f32, b: f32) -> f32 { return select(select(min(a, b), b, fp_isnan(b)), a, fp_isnan(a)); }
+// Drivers may compile != as an ordered comparison (false for NaN); JavaScript's !== is true.
+fn fp_ne(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a != b || fp_isnan(a) || fp_isnan(b)); }
 fn fp_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
 fn fp_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 fn fp_tanh(x: f32) -> f32 { return select(tanh(clamp(x, -20.0, 20.0)), x, fp_isnan(x)); }
@@ -121,9 +125,11 @@ fn fp_pow(a: f32, b: f32) -> f32 {
   if (a == 0.0) { return select(0.0, fp_pos_inf(), b < 0.0); }
   let m = pow(abs(a), b);
   if (a > 0.0) { return m; }
+  let odd = floor(b) == b && (abs(b) % 2.0) == 1.0;
+  // pow(-inf, b) is +-inf or +-0 whether or not b is integral (as Math.pow).
+  if (a == fp_neg_inf()) { return select(m, -m, odd); }
   // Negative base: defined only for integral exponents, with the sign of an odd power.
   if (floor(b) != b) { return fp_nan(); }
-  let odd = (abs(b) % 2.0) == 1.0;
   return select(m, -m, odd);
 }
 `;

@@ -1,0 +1,121 @@
+/**
+ * The Runtime over an already-acquired GPUDevice; shared by the Node and browser entry points,
+ * which differ only in how they get the GPU object and how they wait.
+ */
+import type { Executable } from '../codegen/kernel.js';
+import { FuseplanError } from '../ir/errors.js';
+import { BufferTracker } from './buffers.js';
+import { runExecutable, type RunContext } from './execute.js';
+import { PipelineCache } from './pipelines.js';
+import type { AdapterSummary, DeviceLimits, ExecuteOptions, ExecuteResult, Feed, Runnable, Runtime, RuntimeStats, WaitMode } from './types.js';
+import { validateExecutable, validateInputs } from './validate.js';
+
+export interface RuntimeInit {
+  readonly backend: 'node' | 'browser';
+  readonly wait: WaitMode | 'native';
+  readonly limits: DeviceLimits;
+  readonly adapterInfo: AdapterSummary;
+  readonly features: readonly string[];
+  /** Called once, after the device is destroyed (e.g. to remove the setImmediate wrapper). */
+  readonly onDestroy?: () => void;
+}
+
+export class GpuRuntime implements Runtime {
+  readonly backend: 'node' | 'browser';
+  readonly wait: WaitMode | 'native';
+  readonly limits: DeviceLimits;
+  readonly adapterInfo: AdapterSummary;
+  readonly features: readonly string[];
+  private readonly ctx: RunContext;
+  private readonly tracker: BufferTracker;
+  private readonly pipelines: PipelineCache;
+  // Executables are immutable; structural validation is done once per object.
+  private readonly validated = new WeakSet<Executable>();
+  private lostMessage: string | null = null;
+  private isDestroyed = false;
+  private readonly onDestroy: (() => void) | undefined;
+
+  constructor(readonly device: GPUDevice, init: RuntimeInit) {
+    this.backend = init.backend;
+    this.wait = init.wait;
+    this.limits = init.limits;
+    this.adapterInfo = init.adapterInfo;
+    this.features = init.features;
+    this.onDestroy = init.onDestroy;
+    this.tracker = new BufferTracker(device);
+    this.pipelines = new PipelineCache(device);
+    this.ctx = {
+      device,
+      limits: init.limits,
+      tracker: this.tracker,
+      pipelines: this.pipelines,
+      canProfile: device.features.has('timestamp-query'),
+    };
+    device.lost.then(
+      (info) => {
+        if (info.reason !== 'destroyed') this.lostMessage = `device lost: ${info.message}`;
+      },
+      () => {},
+    );
+  }
+
+  get destroyed(): boolean {
+    return this.isDestroyed;
+  }
+
+  async execute(exe: Executable, inputs: Record<string, Float32Array>, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
+    this.assertUsable();
+    if (!this.validated.has(exe)) {
+      validateExecutable(exe, this.limits);
+      this.validated.add(exe);
+    }
+    validateInputs(exe, inputs);
+    try {
+      return await runExecutable(this.ctx, exe, inputs, opts);
+    } catch (e) {
+      // A run that failed because the device went away should say so, not show a map failure.
+      this.assertUsable();
+      throw e;
+    }
+  }
+
+  async run(program: Runnable, feeds: Readonly<Record<string, Feed>>, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
+    const declared = new Set(program.inputNames);
+    const problems: string[] = [];
+    for (const name of declared) if (!(name in feeds)) problems.push(`missing input '${name}'`);
+    for (const name of Object.keys(feeds)) {
+      if (!declared.has(name)) problems.push(`unknown input '${name}' (model '${program.name}' declares: ${[...declared].join(', ')})`);
+    }
+    if (problems.length > 0) throw new FuseplanError('input', problems.join('; '));
+    const live = new Set(program.executable.inputs.map((i) => i.name));
+    const inputs: Record<string, Float32Array> = {};
+    for (const [name, feed] of Object.entries(feeds)) {
+      // Inputs no output depends on have no buffer; they were checked for presence above.
+      if (!live.has(name)) continue;
+      const data = feed instanceof Float32Array ? feed : (feed as { data?: unknown } | null)?.data;
+      inputs[name] = data instanceof Float32Array ? data : (feed as unknown as Float32Array);
+    }
+    return this.execute(program.executable, inputs, opts);
+  }
+
+  stats(): RuntimeStats {
+    return { liveBuffers: this.tracker.count, liveBytes: this.tracker.liveBytes, pipelines: this.pipelines.size };
+  }
+
+  destroy(): void {
+    if (this.isDestroyed) return;
+    this.isDestroyed = true;
+    this.pipelines.clear();
+    this.tracker.clear();
+    try {
+      this.device.destroy();
+    } finally {
+      this.onDestroy?.();
+    }
+  }
+
+  private assertUsable(): void {
+    if (this.isDestroyed) throw new FuseplanError('device', 'runtime used after destroy()');
+    if (this.lostMessage !== null) throw new FuseplanError('device', this.lostMessage);
+  }
+}
