@@ -18,6 +18,14 @@ export class Graph {
   readonly nodes: Node[] = [];
   private readonly keys = new Map<string, NodeId>();
   private readonly inputNames = new Map<string, NodeId>();
+  /** Nodes the user pinned as materialized: no strategy fuses them into a consumer. */
+  readonly pins = new Set<NodeId>();
+
+  pin(id: NodeId): NodeId {
+    this.node(id);
+    this.pins.add(id);
+    return id;
+  }
 
   node(id: NodeId): Node {
     const n = this.nodes[id];

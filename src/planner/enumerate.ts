@@ -1,0 +1,207 @@
+import type { NodeId } from '../ir/node.js';
+import { nodeWeight, planCost } from '../cost/op-cost.js';
+import { isScalarConst, type PlanContext } from './context.js';
+import type { Builder } from './build.js';
+import type { Memo } from './memo.js';
+import type { InterestingPoint, Partition } from './partition.js';
+
+/** Above this many interesting points a partition is solved heuristically (and reported so). */
+export const EXHAUSTIVE_LIMIT = 20;
+
+export interface SearchResult {
+  /** The chosen cuts among the partition's points. */
+  readonly cut: ReadonlySet<string>;
+  readonly ms: number;
+  readonly evaluated: number;
+  readonly pruned: number;
+  readonly exhaustive: boolean;
+}
+
+/**
+ * Exact selection for one partition (SystemML's MPSkipEnum, our code): assignments of the
+ * interesting points are walked as integers, first point most significant. Opening plans
+ * (all-fused, all-cut) give the first bound; a lower bound that only grows with more cuts skips
+ * every assignment that merely adds cuts after the last set bit; and when cutting all edges of one
+ * producer splits the remaining points into independent groups, that sub-space is solved group by
+ * group instead of jointly (structural pruning).
+ */
+export class PartitionSearch {
+  evaluated = 0;
+  pruned = 0;
+  private readonly staticBytes: number;
+  private readonly computeMs: number;
+
+  constructor(
+    private readonly ctx: PlanContext,
+    private readonly memo: Memo,
+    private readonly builder: Builder,
+    private readonly part: Partition,
+  ) {
+    const size = (id: NodeId): number => ctx.sizes[id]! * 4;
+    let bytes = 0;
+    for (const i of part.inputs) if (!isScalarConst(ctx.node(i))) bytes += size(i);
+    for (const r of part.roots) bytes += size(r);
+    this.staticBytes = bytes;
+    let flops = 0;
+    let mm = 0;
+    for (const id of part.nodes) {
+      const n = ctx.node(id);
+      if (n.op === 'matmul') {
+        const a = ctx.shapes[n.inputs[0]!]!;
+        mm += nodeWeight(n) * ctx.sizes[id]! * a[a.length - 1]!;
+      } else if (n.op === 'reduce') flops += nodeWeight(n) * ctx.sizes[n.inputs[0]!]!;
+      else flops += nodeWeight(n) * ctx.sizes[id]!;
+    }
+    this.computeMs = flops / ctx.profile.flopsPerMs + mm / ctx.profile.matmulFlopsPerMs;
+  }
+
+  /** Cost of the partition under a set of cuts (points cut plus the fixed cuts). */
+  cost(cut: ReadonlySet<string>): number {
+    this.evaluated++;
+    const cuts = new Set([...this.part.fixedCuts, ...cut]);
+    const { ops } = this.builder.build(cuts, this.part.roots, this.part.nodes);
+    return planCost(this.ctx, ops, this.ctx.profile).ms;
+  }
+
+  /** A lower bound for every plan that cuts at least `cut`: each cut producer is written once. */
+  lowerBound(cutKeys: Iterable<string>): number {
+    const targets = new Set([...cutKeys].map((k) => Number(k.slice(k.indexOf('<-') + 2))));
+    let bytes = this.staticBytes;
+    for (const t of targets) if (!this.part.roots.includes(t)) bytes += this.ctx.sizes[t]! * 4;
+    const p = this.ctx.profile;
+    return p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs);
+  }
+
+  solve(points: readonly InterestingPoint[] = this.part.points, fixed: ReadonlySet<string> = new Set()): SearchResult {
+    if (points.length === 0) return { cut: new Set(), ms: this.cost(fixed), evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
+    if (points.length > EXHAUSTIVE_LIMIT) return this.heuristic(points, fixed);
+    const split = this.findCutSet(points, fixed);
+    const ordered = split ? [...split.cutSet, ...split.groups.flat()] : orderBySize(this.ctx, points);
+    const m = ordered.length;
+    const withFixed = (bits: readonly InterestingPoint[]): Set<string> => new Set([...fixed, ...bits.map((p) => p.key)]);
+    const assignment = (i: number): InterestingPoint[] => ordered.filter((_, j) => (i >> (m - 1 - j)) & 1);
+    // Opening plans: all fused, all cut.
+    let bestBits: InterestingPoint[] = [];
+    let best = this.cost(withFixed([]));
+    const allCut = this.cost(withFixed(ordered));
+    if (allCut < best) (best = allCut), (bestBits = ordered.slice());
+    // With a cut set first, the all-true block [end, 2^m) is solved structurally below.
+    const end = split ? ((1 << split.cutSet.length) - 1) << (m - split.cutSet.length) : 1 << m;
+    for (let i = 1; i < end; ) {
+      const q = assignment(i);
+      const last = lastSetBit(i, m);
+      if (this.lowerBound([...fixed, ...q.map((p) => p.key)]) >= best) {
+        const skip = 1 << (m - 1 - last);
+        const allCutInside = i + skip > (1 << m) - 1 && end === 1 << m ? 1 : 0;
+        this.pruned += Math.min(skip, end - i) - allCutInside;
+        i += skip;
+        continue;
+      }
+      if (i !== (1 << m) - 1) {
+        const c = this.cost(withFixed(q));
+        if (c < best) (best = c), (bestBits = q);
+      }
+      i++;
+    }
+    if (split) {
+      // Cut set all cut: the groups are independent. Solve each with the others held at no cut,
+      // then combine; each sub-search starts from its own opening plans, never the outer bound.
+      const base = new Set([...fixed, ...split.cutSet.map((p) => p.key)]);
+      const chosen: InterestingPoint[] = [...split.cutSet];
+      for (const g of split.groups) {
+        const r = this.solve(g, base);
+        for (const p of g) if (r.cut.has(p.key)) chosen.push(p);
+      }
+      const c = this.cost(withFixed(chosen));
+      if (c < best) (best = c), (bestBits = chosen);
+      const skipped = (1 << m) - end;
+      const structural = split.groups.reduce((s, g) => s + (1 << g.length), 0);
+      this.pruned += Math.max(0, skipped - structural);
+    }
+    return { cut: new Set(bestBits.map((p) => p.key)), ms: best, evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
+  }
+
+  /** Above the limit: opening plans, then flip single points while that improves (local search). */
+  private heuristic(points: readonly InterestingPoint[], fixed: ReadonlySet<string>): SearchResult {
+    const cost = (s: ReadonlySet<string>): number => this.cost(new Set([...fixed, ...s]));
+    let cur = new Set<string>();
+    let best = cost(cur);
+    const all = new Set(points.map((p) => p.key));
+    const allCost = cost(all);
+    if (allCost < best) (best = allCost), (cur = all);
+    let improved = true;
+    while (improved) {
+      improved = false;
+      for (const p of orderBySize(this.ctx, points)) {
+        const next = new Set(cur);
+        if (next.has(p.key)) next.delete(p.key);
+        else next.add(p.key);
+        const c = cost(next);
+        if (c < best - 1e-12) (best = c), (cur = next), (improved = true);
+      }
+    }
+    return { cut: cur, ms: best, evaluated: this.evaluated, pruned: this.pruned, exhaustive: false };
+  }
+
+  /**
+   * A producer all of whose points, when cut, leave the other points in two or more groups that
+   * share no memo reference: the most balanced such split.
+   */
+  private findCutSet(points: readonly InterestingPoint[], fixed: ReadonlySet<string>): { cutSet: InterestingPoint[]; groups: InterestingPoint[][] } | null {
+    if (points.length < 3) return null;
+    const producers = [...new Set(points.map((p) => p.producer))];
+    let best: { cutSet: InterestingPoint[]; groups: InterestingPoint[][] } | null = null;
+    for (const c of producers) {
+      const cutSet = points.filter((p) => p.producer === c);
+      const rest = points.filter((p) => p.producer !== c);
+      if (rest.length < 2) continue;
+      const removed = new Set([...fixed, ...cutSet.map((p) => p.key)]);
+      const comp = this.components(removed);
+      const groups = new Map<NodeId, InterestingPoint[]>();
+      for (const p of rest) {
+        const k = comp.get(p.consumer) ?? p.consumer;
+        groups.set(k, [...(groups.get(k) ?? []), p]);
+      }
+      if (groups.size < 2) continue;
+      const gs = [...groups.values()];
+      const worst = Math.max(...gs.map((g) => g.length));
+      if (best === null || worst < Math.max(...best.groups.map((g) => g.length))) best = { cutSet, groups: gs };
+    }
+    return best;
+  }
+
+  /** Components of the partition's reference graph without the `removed` edges. */
+  private components(removed: ReadonlySet<string>): Map<NodeId, NodeId> {
+    const parent = new Map<NodeId, NodeId>();
+    const find = (x: NodeId): NodeId => {
+      while (parent.get(x) !== x) x = parent.get(x)!;
+      return x;
+    };
+    for (const n of this.part.nodes) parent.set(n, n);
+    for (const h of this.part.nodes) {
+      const seen = new Set<NodeId>();
+      for (const e of this.memo.entries.get(h) ?? []) {
+        for (const r of e.refs) {
+          if (seen.has(r) || removed.has(`${h}<-${r}`) || !this.part.nodes.has(r)) continue;
+          seen.add(r);
+          parent.set(find(h), find(r));
+        }
+      }
+    }
+    const out = new Map<NodeId, NodeId>();
+    for (const n of this.part.nodes) out.set(n, find(n));
+    return out;
+  }
+}
+
+function lastSetBit(i: number, m: number): number {
+  // Position (0 = most significant of m bits) of the lowest set bit.
+  let p = m - 1;
+  while (p >= 0 && !((i >> (m - 1 - p)) & 1)) p--;
+  return p;
+}
+
+/** Largest producers first, so pruning skips the largest sub-spaces. */
+function orderBySize(ctx: PlanContext, points: readonly InterestingPoint[]): InterestingPoint[] {
+  return [...points].sort((a, b) => ctx.sizes[b.producer]! - ctx.sizes[a.producer]! || a.key.localeCompare(b.key));
+}

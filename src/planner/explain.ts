@@ -1,0 +1,131 @@
+import { match } from 'ts-pattern';
+import { describeOp } from '../ir/graph.js';
+import type { NodeId } from '../ir/node.js';
+import type { Decision, Plan } from './plan.js';
+
+const fmtMs = (ms: number): string => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} us`);
+const fmtBytes = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
+
+/** The name a user knows a node by: the input's or output's name, else %id. */
+export function nodeName(plan: Plan, id: NodeId): string {
+  const n = plan.model.graph.node(id);
+  if (n.op === 'input') return n.name;
+  const out = plan.model.outputs.find((o) => o.node === id);
+  return out ? `%${id}(${out.name})` : `%${id}`;
+}
+
+export function describeReason(d: Decision): string {
+  return match(d.reason)
+    .with({ kind: 'template' }, (r) => `template rule: ${r.rule}`)
+    .with({ kind: 'limit' }, (r) => `device limit ${r.limit}: the fused kernel would need ${r.needed}, the device allows ${r.allowed}`)
+    .with({ kind: 'pin' }, () => 'pinned as materialized by the user')
+    .with({ kind: 'cost' }, (r) => `cost: ${fmtMs(r.chosenMs)} as chosen vs ${fmtMs(r.alternativeMs)} if ${d.outcome === 'cut' ? 'fused' : 'materialized'}`)
+    .with({ kind: 'strategy' }, (r) => `strategy ${r.strategy}`)
+    .with({ kind: 'output' }, () => 'model output')
+    .exhaustive();
+}
+
+export interface ExplainExtras {
+  /** Per-op notes from codegen (kernel count, vector width...), by op id. */
+  readonly kernelNotes?: readonly string[];
+  readonly memory?: { readonly peakBytes: number; readonly totalIntermediateBytes: number };
+}
+
+export function explainText(plan: Plan, extras: ExplainExtras = {}): string {
+  const s = plan.search;
+  const shape = (id: NodeId): string => `[${plan.shapes[id]!.join(', ')}]`;
+  const lines: string[] = [];
+  lines.push(`plan '${plan.model.name}'  strategy ${plan.strategy}  dims ${JSON.stringify(plan.dims)}`);
+  lines.push(
+    `  ${plan.ops.length} fused operators, ${plan.costs.reduce((a, c) => a + c.launches, 0)} kernel launches, estimated ${fmtMs(plan.estimatedMs)}; planned in ${fmtMs(plan.planningMs)}`,
+  );
+  if (plan.strategy === 'cost') {
+    lines.push(`  search: ${s.partitions} partitions, ${s.interestingPoints} interesting points, ${s.plansEvaluated} plans costed, ${s.plansPruned} pruned, ${s.exhaustive ? 'exhaustive' : 'HEURISTIC (a partition exceeded the exhaustive limit)'}`);
+  }
+  if (extras.memory) {
+    lines.push(`  memory: peak ${fmtBytes(extras.memory.peakBytes)} of intermediates live at once (${fmtBytes(extras.memory.totalIntermediateBytes)} if none were reused)`);
+  }
+  for (const op of plan.ops) {
+    const c = plan.costs[op.id]!;
+    lines.push('');
+    lines.push(`op ${op.id}  ${op.template}  -> ${op.outputs.map((o) => `${nodeName(plan, o)} ${shape(o)}`).join(', ')}`);
+    lines.push(`    estimated ${fmtMs(c.ms)}: ${c.launches} launch${c.launches > 1 ? 'es' : ''}, reads ${fmtBytes(c.bytesRead)}, writes ${fmtBytes(c.bytesWritten)}, ${(c.flops / 1e6).toFixed(2)} Mflop (weighted)`);
+    if (extras.kernelNotes?.[op.id]) lines.push(`    kernel: ${extras.kernelNotes[op.id]}`);
+    lines.push(`    members: ${op.members.map((m) => `%${m} ${describeOp(plan.model.graph.node(m))}`).join(', ')}`);
+    lines.push(`    reads:   ${op.inputs.map((i) => `${nodeName(plan, i)} ${shape(i)}`).join(', ') || '(none)'}`);
+  }
+  if (plan.materialized.length > 0) {
+    lines.push('');
+    lines.push(`materialized intermediates: ${plan.materialized.map((m) => `${nodeName(plan, m)} ${shape(m)}`).join(', ')}`);
+  }
+  const edges = plan.decisions.filter((d) => d.consumer !== undefined);
+  if (edges.length > 0) {
+    lines.push('');
+    lines.push('decisions (producer -> consumer):');
+    for (const d of edges) lines.push(`  ${nodeName(plan, d.producer)} -> %${d.consumer}: ${d.outcome === 'cut' ? 'read from memory' : 'fused'} (${describeReason(d)})`);
+  }
+  return lines.join('\n');
+}
+
+/** The plan as JSON (the fields the CLI's --format json prints). */
+export function explainJSON(plan: Plan, extras: ExplainExtras = {}): object {
+  return {
+    model: plan.model.name,
+    strategy: plan.strategy,
+    dims: plan.dims,
+    nodes: plan.model.graph.nodes.length,
+    operators: plan.ops.map((op) => ({
+      id: op.id,
+      template: op.template,
+      nodes: op.members.map((m) => ({ id: m, op: describeOp(plan.model.graph.node(m)), shape: plan.shapes[m] })),
+      inputs: op.inputs.map((i) => ({ id: i, name: nodeName(plan, i), shape: plan.shapes[i] })),
+      outputs: op.outputs.map((o) => ({ id: o, name: nodeName(plan, o), shape: plan.shapes[o] })),
+      estimatedMs: plan.costs[op.id]!.ms,
+      launches: plan.costs[op.id]!.launches,
+      bytesRead: plan.costs[op.id]!.bytesRead,
+      bytesWritten: plan.costs[op.id]!.bytesWritten,
+      ...(extras.kernelNotes?.[op.id] ? { kernel: extras.kernelNotes[op.id] } : {}),
+    })),
+    materialized: plan.materialized.map((m) => ({ id: m, name: nodeName(plan, m), shape: plan.shapes[m] })),
+    decisions: plan.decisions.map((d) => ({ ...d, explanation: describeReason(d) })),
+    estimatedMs: plan.estimatedMs,
+    planningMs: plan.planningMs,
+    search: plan.search,
+    ...(extras.memory ? { memory: extras.memory } : {}),
+  };
+}
+
+/** Graphviz DOT: fused operators as clusters, materialized nodes drawn bold. */
+export function explainDot(plan: Plan): string {
+  const colors = { single: '#eeeeee', cell: '#cfe8ff', magg: '#ffe0b3', row: '#d7f5d0', matmul: '#f3d1f4' } as const;
+  const lines = [`digraph "${plan.model.name.replace(/["\\]/g, '_')}" {`, '  rankdir=BT; node [shape=box, fontname="monospace", fontsize=10];'];
+  const materialized = new Set([...plan.materialized, ...plan.model.outputs.map((o) => o.node)]);
+  const label = (id: NodeId): string => `${nodeName(plan, id)}: ${describeOp(plan.model.graph.node(id))} [${plan.shapes[id]!.join('x')}]`.replace(/["\\]/g, "'");
+  const declared = new Set<string>();
+  for (const op of plan.ops) {
+    lines.push(`  subgraph cluster_op${op.id} { label="op ${op.id} ${op.template}"; style=filled; color="${colors[op.template]}";`);
+    for (const m of op.members) {
+      const id = `n${m}_op${op.id}`;
+      declared.add(id);
+      lines.push(`    ${id} [label="${label(m)}"${materialized.has(m) && op.outputs.includes(m) ? ', penwidth=2.5' : ''}];`);
+    }
+    lines.push('  }');
+  }
+  const producerOf = new Map<NodeId, number>();
+  for (const op of plan.ops) for (const o of op.outputs) producerOf.set(o, op.id);
+  for (const op of plan.ops) {
+    for (const i of op.inputs) {
+      let src: string;
+      const p = producerOf.get(i);
+      if (p !== undefined) src = `n${i}_op${p}`;
+      else {
+        src = `leaf${i}`;
+        if (!declared.has(src)) lines.push(`  ${src} [label="${label(i)}", shape=ellipse];`), declared.add(src);
+      }
+      for (const m of op.members) if (plan.model.graph.node(m).inputs.includes(i)) lines.push(`  ${src} -> n${m}_op${op.id} [style=dashed];`);
+    }
+    for (const m of op.members) for (const i of new Set(plan.model.graph.node(m).inputs)) if (op.members.includes(i)) lines.push(`  n${i}_op${op.id} -> n${m}_op${op.id};`);
+  }
+  lines.push('}');
+  return lines.join('\n');
+}

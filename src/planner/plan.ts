@@ -1,0 +1,98 @@
+import type { Dims, ModelIR } from '../ir/model.js';
+import type { NodeId } from '../ir/node.js';
+import type { ConcreteShape } from '../ir/shape.js';
+
+/**
+ * Fused-operator templates (see docs/planner.md and shared/docs/systemml-fusion-notes.md):
+ * - `single`: one primitive op, one kernel (strategy `none`, and ops no template fuses).
+ * - `cell`:   elementwise members over one iteration space; either several same-shape outputs, or
+ *             one reduction (over any axes) of an elementwise expression as the only output.
+ * - `magg`:   several reductions with the same operand shape and the same axes, computed in one
+ *             pass over that operand space (horizontal fusion: sum(x*y), sum(x*x), sum(y*y)).
+ * - `row`:    a program over the rows of an operand space S (rows = all but the last axis, C = the
+ *             last axis) whose members are row-wide values (shape S) and per-row scalars (S with
+ *             the last dim 1, or S without it), produced by reductions over the last axis and used
+ *             again in the same row (softmax, layer norm).
+ * - `matmul`: one matmul with a prologue (elementwise members computed as operand tiles load) and
+ *             an epilogue (elementwise members over the product's shape) applied before one store.
+ */
+export type Template = 'single' | 'cell' | 'magg' | 'row' | 'matmul';
+export const FUSING_TEMPLATES = ['cell', 'magg', 'row', 'matmul'] as const;
+
+/**
+ * One fused operator = one kernel (two for reductions that need a second pass).
+ *
+ * Invariants (checked by validatePlan):
+ * - `members` ascending by node id (a topological order); never `input`, `const` or `reshape`
+ *   nodes. A node may be a member of several operators: it is then recomputed in each.
+ * - `outputs` ⊆ members, ascending: the members written to memory. Each materialized node is the
+ *   output of exactly one operator.
+ * - `inputs` ascending: every non-member operand of a member. Each is a model input, a constant, a
+ *   reshape (a view of its own operand's buffer) or another operator's output.
+ * - a `transpose` member's operand is always in `inputs` (it is a strided read, not a computation).
+ * - template-specific shapes as described on Template.
+ */
+export interface FusedOp {
+  readonly id: number;
+  readonly template: Template;
+  readonly members: readonly NodeId[];
+  readonly outputs: readonly NodeId[];
+  readonly inputs: readonly NodeId[];
+}
+
+/** Why a producer -> consumer edge was left unfused, or why a node was materialized. */
+export type DecisionReason =
+  | { readonly kind: 'template'; readonly rule: string } // no template can fuse this edge
+  | { readonly kind: 'limit'; readonly limit: string; readonly needed: number; readonly allowed: number }
+  | { readonly kind: 'pin' } // the user pinned the producer as materialized
+  | { readonly kind: 'cost'; readonly chosenMs: number; readonly alternativeMs: number } // interesting point decided by cost
+  | { readonly kind: 'strategy'; readonly strategy: Strategy } // the heuristic strategy's rule
+  | { readonly kind: 'output' }; // a model output is always materialized
+
+export interface Decision {
+  readonly producer: NodeId;
+  /** The consumer at this edge; absent for node-level decisions (outputs, pins). */
+  readonly consumer?: NodeId;
+  /** 'cut': the edge is read from memory; 'fused': recomputed/fused into the consumer. */
+  readonly outcome: 'cut' | 'fused';
+  readonly reason: DecisionReason;
+}
+
+export type Strategy = 'none' | 'fuse-all' | 'fuse-no-redundancy' | 'cost';
+export const STRATEGIES: readonly Strategy[] = ['none', 'fuse-all', 'fuse-no-redundancy', 'cost'];
+
+export interface SearchStats {
+  readonly partitions: number;
+  readonly interestingPoints: number;
+  /** Assignments fully costed. */
+  readonly plansEvaluated: number;
+  /** Assignments skipped by cost or structural pruning. */
+  readonly plansPruned: number;
+  /** False when some partition was above the exhaustive limit and solved heuristically. */
+  readonly exhaustive: boolean;
+}
+
+export interface OpCost {
+  readonly op: number;
+  readonly ms: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly flops: number;
+  readonly launches: number;
+}
+
+export interface Plan {
+  readonly strategy: Strategy;
+  readonly model: ModelIR;
+  readonly dims: Dims;
+  readonly shapes: readonly ConcreteShape[];
+  /** In execution order: every operator's inputs come from leaves or earlier operators. */
+  readonly ops: readonly FusedOp[];
+  /** Intermediates (not model outputs) that some operator writes to memory. */
+  readonly materialized: readonly NodeId[];
+  readonly decisions: readonly Decision[];
+  readonly costs: readonly OpCost[];
+  readonly estimatedMs: number;
+  readonly planningMs: number;
+  readonly search: SearchStats;
+}

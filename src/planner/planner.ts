@@ -1,0 +1,192 @@
+import { match } from 'ts-pattern';
+import { planCost } from '../cost/op-cost.js';
+import { DEFAULT_PROFILE, type DeviceProfile } from '../cost/profile.js';
+import type { Dims, ModelIR } from '../ir/model.js';
+import type { NodeId } from '../ir/node.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../runtime/limits.js';
+import type { DeviceLimits } from '../runtime/types.js';
+import { Builder, viewOf } from './build.js';
+import { isLeaf, makeContext, type PlanContext } from './context.js';
+import { EXHAUSTIVE_LIMIT, PartitionSearch } from './enumerate.js';
+import { bindingsOf, splitPoint } from './limits.js';
+import { mergeAggregates } from './magg.js';
+import { edgeKey, explore, type Memo } from './memo.js';
+import { findPartitions, type InterestingPoint, type Partition } from './partition.js';
+import type { Decision, FusedOp, Plan, SearchStats, Strategy } from './plan.js';
+
+export interface PlanOptions {
+  readonly strategy?: Strategy;
+  readonly limits?: DeviceLimits;
+  readonly profile?: DeviceProfile;
+  /** Nodes to keep materialized (never fused into a consumer), besides DSL pins. */
+  readonly materialize?: readonly NodeId[];
+}
+
+/** Plans a model: which ops run fused in which kernels, by the chosen strategy. */
+export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): Plan {
+  const t0 = performance.now();
+  const strategy = opts.strategy ?? 'cost';
+  const pins = [...model.graph.pins, ...(opts.materialize ?? [])];
+  const ctx = makeContext(model, dims, opts.limits ?? WEBGPU_DEFAULT_LIMITS, opts.profile ?? DEFAULT_PROFILE, pins);
+  const memo = explore(ctx);
+  const parts = findPartitions(ctx, memo);
+  const decisions: Decision[] = [];
+  let search: SearchStats = { partitions: parts.length, interestingPoints: parts.reduce((s, p) => s + p.points.length, 0), plansEvaluated: 0, plansPruned: 0, exhaustive: true };
+  let ops: FusedOp[];
+  if (strategy === 'none') {
+    ops = unfused(ctx);
+    search = { ...search, partitions: 0, interestingPoints: 0 };
+  } else {
+    const builder = new Builder(ctx, memo);
+    const fixed = new Set(parts.flatMap((p) => [...p.fixedCuts]));
+    const chosen = new Set<string>(fixed);
+    const pointReason = new Map<string, Decision['reason']>();
+    const pointFused = new Map<string, Decision['reason']>();
+    for (const part of parts) {
+      match(strategy)
+        .with('fuse-all', () => part.points.forEach((p) => pointFused.set(p.key, { kind: 'strategy', strategy })))
+        .with('fuse-no-redundancy', () => {
+          for (const p of part.points) {
+            if (p.kind !== 'multi-consumer') continue;
+            chosen.add(p.key);
+            pointReason.set(p.key, { kind: 'strategy', strategy });
+          }
+        })
+        .with('cost', () => {
+          const s = new PartitionSearch(ctx, memo, builder, part);
+          const r = s.solve();
+          search = {
+            ...search,
+            plansEvaluated: search.plansEvaluated + r.evaluated,
+            plansPruned: search.plansPruned + r.pruned,
+            exhaustive: search.exhaustive && r.exhaustive,
+          };
+          recordPointDecisions(part, r.cut, r.ms, s, pointReason, pointFused);
+          for (const k of r.cut) chosen.add(k);
+        })
+        .exhaustive();
+    }
+    const limitCuts = new Map<string, Decision['reason']>();
+    ops = buildWithinLimits(ctx, builder, chosen, limitCuts);
+    ops = mergeAggregates(ctx, ops);
+    decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, limitCuts));
+  }
+  ops = topoOrder(ops, (id) => viewOf(ctx, id)).map((o, i) => ({ ...o, id: i }));
+  for (const o of model.outputs) decisions.push({ producer: o.node, outcome: 'cut', reason: { kind: 'output' } });
+  const { costs, ms } = planCost(ctx, ops, ctx.profile);
+  const materialized = [...new Set(ops.flatMap((o) => o.outputs))].filter((n) => !ctx.outputs.has(n)).sort((a, b) => a - b);
+  return {
+    strategy,
+    model,
+    dims,
+    shapes: ctx.shapes,
+    ops,
+    materialized,
+    decisions,
+    costs,
+    estimatedMs: ms,
+    planningMs: performance.now() - t0,
+    search,
+  };
+}
+
+function unfused(ctx: PlanContext): FusedOp[] {
+  return ctx.live
+    .filter((n) => !isLeaf(n) && n.op !== 'reshape')
+    .map((n, i) => ({ id: i, template: 'single' as const, members: [n.id], outputs: [n.id], inputs: [...new Set(n.inputs)].sort((a, b) => a - b) }));
+}
+
+/** Builds, then cuts into any operator over the storage-binding limit until all fit. */
+function buildWithinLimits(ctx: PlanContext, builder: Builder, cuts: Set<string>, limitCuts: Map<string, Decision['reason']>): FusedOp[] {
+  const allowed = ctx.limits.maxStorageBuffersPerShaderStage;
+  const roots = [...ctx.outputs, ...ctx.pins];
+  for (;;) {
+    const { ops } = builder.build(cuts, roots);
+    const over = ops.find((o) => bindingsOf(ctx, o) > allowed);
+    if (over === undefined) return ops;
+    const split = splitPoint(ctx, over);
+    if (split === null) throw new Error(`planner: operator rooted at %${over.outputs[0]} needs ${bindingsOf(ctx, over)} storage buffers and cannot be split below ${allowed}`);
+    for (const [h, c] of split.edges) {
+      cuts.add(edgeKey(h, c));
+      limitCuts.set(edgeKey(h, c), { kind: 'limit', limit: 'maxStorageBuffersPerShaderStage', needed: bindingsOf(ctx, over), allowed });
+    }
+  }
+}
+
+function recordPointDecisions(
+  part: Partition,
+  cut: ReadonlySet<string>,
+  ms: number,
+  s: PartitionSearch,
+  cutReason: Map<string, Decision['reason']>,
+  fusedReason: Map<string, Decision['reason']>,
+): void {
+  // The alternative of each point: the same assignment with that one point flipped.
+  if (part.points.length > EXHAUSTIVE_LIMIT) return;
+  for (const p of part.points as InterestingPoint[]) {
+    const flipped = new Set(cut);
+    if (flipped.has(p.key)) flipped.delete(p.key);
+    else flipped.add(p.key);
+    const alternativeMs = s.cost(flipped);
+    (cut.has(p.key) ? cutReason : fusedReason).set(p.key, { kind: 'cost', chosenMs: ms, alternativeMs });
+  }
+}
+
+/** For every edge left unfused in the final plan (and every interesting point fused), why. */
+function explainEdges(
+  ctx: PlanContext,
+  memo: Memo,
+  ops: readonly FusedOp[],
+  pointCut: ReadonlyMap<string, Decision['reason']>,
+  pointFused: ReadonlyMap<string, Decision['reason']>,
+  limitCuts: ReadonlyMap<string, Decision['reason']>,
+): Decision[] {
+  const out = new Map<string, Decision>();
+  for (const op of ops) {
+    const inside = new Set(op.members);
+    for (const h of op.members) {
+      for (const c of new Set(ctx.node(h).inputs)) {
+        const cn = ctx.node(c);
+        const key = edgeKey(h, c);
+        if (inside.has(c)) {
+          const r = pointFused.get(key);
+          if (r) out.set(key, { producer: c, consumer: h, outcome: 'fused', reason: r });
+          continue;
+        }
+        if (isLeaf(cn)) continue;
+        const reason: Decision['reason'] = ctx.pins.has(c)
+          ? { kind: 'pin' }
+          : (limitCuts.get(key) ??
+            pointCut.get(key) ??
+            (memo.rejected.has(key)
+              ? { kind: 'template', rule: memo.rejected.get(key)! }
+              : { kind: 'template', rule: `the ${op.template} plan chosen at %${h} reads it (a plan fusing it would not be valid or ranks lower)` }));
+        out.set(key, { producer: c, consumer: h, outcome: 'cut', reason });
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** Orders operators so each runs after the producers of its inputs. */
+export function topoOrder(ops: readonly FusedOp[], resolve: (id: NodeId) => NodeId = (id) => id): FusedOp[] {
+  const producer = new Map<NodeId, FusedOp>();
+  for (const o of ops) for (const out of o.outputs) producer.set(out, o);
+  const done = new Set<FusedOp>();
+  const order: FusedOp[] = [];
+  const visiting = new Set<FusedOp>();
+  const visit = (o: FusedOp): void => {
+    if (done.has(o)) return;
+    if (visiting.has(o)) throw new Error('planner: cycle between fused operators');
+    visiting.add(o);
+    for (const i of o.inputs) {
+      const p = producer.get(resolve(i));
+      if (p && p !== o) visit(p);
+    }
+    visiting.delete(o);
+    done.add(o);
+    order.push(o);
+  };
+  for (const o of [...ops].sort((a, b) => Math.min(...a.outputs) - Math.min(...b.outputs))) visit(o);
+  return order;
+}
