@@ -165,3 +165,12 @@ export function constant<const T extends readonly number[]>(like: AnyTensor | Gr
 export function scalar(like: AnyTensor | Graph, value: number): Tensor<readonly []> {
   return constant(like, [], value);
 }
+
+/**
+ * Pins a tensor as materialized: every strategy writes it to memory once and no consumer fuses
+ * (recomputes) it. The escape hatch for when fusion loses on a given device. Returns the tensor.
+ */
+export function materialize<T extends AnyTensor>(x: T): T {
+  x.graph.pin(x.node);
+  return x;
+}

@@ -1,0 +1,30 @@
+import { FuseplanError } from '../ir/errors.js';
+import { STRATEGIES, type Strategy } from '../planner/plan.js';
+
+/** A mistake on the command line: exit code 1 with a one-line message. */
+export class UsageError extends Error {}
+
+/** `B=64,T=128` -> { B: 64, T: 128 } */
+export function parseDims(spec: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (spec === undefined || spec.trim() === '') return out;
+  for (const part of spec.split(',')) {
+    const m = part.trim().match(/^([A-Za-z_][A-Za-z0-9_]*)=(\d+)$/);
+    if (!m) throw new UsageError(`--dims: expected NAME=SIZE[,NAME=SIZE...], got '${part}'`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+export function parseStrategy(s: string | undefined): Strategy {
+  const v = (s ?? 'cost') as Strategy;
+  if (!STRATEGIES.includes(v)) throw new UsageError(`--strategy: '${s}' is not one of ${STRATEGIES.join(', ')}`);
+  return v;
+}
+
+/** Exit codes: 0 ok, 1 the user's mistake (bad flags, bad model, bad dims), 2 our bug or the device's failure. */
+export function exitCodeFor(e: unknown): 1 | 2 {
+  if (e instanceof UsageError) return 1;
+  if (e instanceof FuseplanError) return e.code === 'device' || e.code === 'limit' ? 2 : 1;
+  return 2;
+}

@@ -1,0 +1,68 @@
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { compile, type ExplainFormat } from '../api/compile.js';
+import { exitCodeFor, parseDims, parseStrategy, UsageError } from './args.js';
+import { loadModel } from './load-model.js';
+import { runCommand, type RunFlags } from './run.js';
+
+const FORMATS: readonly ExplainFormat[] = ['text', 'json', 'dot', 'wgsl', 'ir'];
+
+interface ExplainFlags {
+  dims?: string;
+  strategy?: string;
+  format?: string;
+  output?: string;
+}
+
+function program(out: (s: string) => void): Command {
+  const p = new Command('fuseplan')
+    .description('Plan operator fusion for tensor models and run the fused WGSL kernels on WebGPU')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: (s) => process.stderr.write(s) });
+  p.command('explain')
+    .description('print the fusion plan of a model file: operators, materialized intermediates, decisions, WGSL')
+    .argument('<model-file>', 'a .ts/.js file whose default export is a model (optionally `export const dims`)')
+    .option('--dims <dims>', 'symbolic dim sizes, e.g. B=64,T=128 (default: the file\'s `dims` export)')
+    .option('--strategy <name>', 'cost | fuse-all | fuse-no-redundancy | none', 'cost')
+    .option('--format <fmt>', `output format: ${FORMATS.join(' | ')}`, 'text')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (file: string, f: ExplainFlags) => {
+      const format = (f.format ?? 'text') as ExplainFormat;
+      if (!FORMATS.includes(format)) throw new UsageError(`--format: '${f.format}' is not one of ${FORMATS.join(', ')}`);
+      const m = await loadModel(file);
+      const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy) });
+      const text = plan.explain(format);
+      if (f.output) {
+        writeFileSync(f.output, text + '\n');
+        process.stderr.write(`wrote ${f.output}\n`);
+      } else out(text + '\n');
+    });
+  p.command('run')
+    .description('run a model file on the GPU with seeded random inputs')
+    .argument('<model-file>', 'a .ts/.js file whose default export is a model')
+    .option('--dims <dims>', 'symbolic dim sizes, e.g. B=64,T=128')
+    .option('--strategy <name>', 'cost | fuse-all | fuse-no-redundancy | none', 'cost')
+    .option('--check', 'compare every output with the float64 reference and print the max relative error')
+    .option('--profile', 'print each kernel\'s GPU time (timestamp queries) and its fused operator')
+    .option('--json', 'print the result as JSON')
+    .option('--seed <n>', 'seed of the random inputs', '1')
+    .option('--runs <n>', 'timed runs after one warm-up', '5')
+    .action(async (file: string, f: RunFlags) => runCommand(file, f, out));
+  return p;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 user error, 2 internal or device error). */
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
+  try {
+    await program(out).parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    const code = exitCodeFor(e);
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`${pc.red('error')}: ${msg.split('\n')[0]}\n`);
+    if (code === 2 && e instanceof Error && process.env.FUSEPLAN_DEBUG) process.stderr.write(`${e.stack}\n`);
+    return code;
+  }
+}

@@ -1,0 +1,74 @@
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { compile } from '../api/compile.js';
+import { randomInputs } from '../api/random-inputs.js';
+import { compareToReference, toleranceFor } from '../reference/compare.js';
+import { evaluate } from '../reference/evaluate.js';
+import { createRuntime } from '../runtime/index.js';
+import { parseDims, parseStrategy, UsageError } from './args.js';
+import { loadModel } from './load-model.js';
+
+export interface RunFlags {
+  dims?: string;
+  strategy?: string;
+  check?: boolean;
+  profile?: boolean;
+  json?: boolean;
+  seed?: string;
+  runs?: string;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function runCommand(file: string, f: RunFlags, out: (s: string) => void): Promise<void> {
+  const seed = Number(f.seed ?? '1');
+  const runs = Number(f.runs ?? '5');
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected an integer, got '${f.seed}'`);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: expected a positive integer, got '${f.runs}'`);
+  const m = await loadModel(file);
+  const dims = { ...m.dims, ...parseDims(f.dims) };
+  const strategy = parseStrategy(f.strategy);
+  const gpu = await createRuntime();
+  try {
+    const plan = compile(m.ir, { dims, strategy, limits: gpu.limits });
+    const inputs = randomInputs(m.ir, dims, seed);
+    const first = await gpu.run(plan, inputs, { profile: Boolean(f.profile) });
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await gpu.run(plan, inputs);
+      times.push(performance.now() - t0);
+    }
+    const outputs: { name: string; shape: readonly number[]; maxRelErr?: number; ok?: boolean }[] = plan.executable.outputs.map((o) => ({ name: o.name, shape: o.shape }));
+    if (f.check) {
+      const ref = evaluate(m.ir, dims, inputs);
+      const tol = toleranceFor(m.ir);
+      for (const o of outputs) {
+        const c = compareToReference(first.outputs[o.name]!, ref[o.name]!.data, tol);
+        o.maxRelErr = c.maxRelErr;
+        o.ok = c.ok;
+      }
+    }
+    const kernels = plan.executable.kernels.length;
+    const timings = first.timings?.map((t) => ({ kernel: t.label, op: t.op, ms: t.ms }));
+    if (f.json) {
+      out(JSON.stringify({ model: m.ir.name, strategy, dims, device: gpu.adapterInfo, kernels, msMedian: median(times), outputs, ...(timings ? { profile: timings } : {}) }, null, 2) + '\n');
+    } else {
+      out(`${pc.bold(m.ir.name)}  strategy ${strategy}  dims ${JSON.stringify(dims)}  ${kernels} kernels  median ${median(times).toFixed(3)} ms over ${runs} runs (wall, incl. upload and readback)\n`);
+      const t = new Table({ head: ['output', 'shape', ...(f.check ? ['max rel err', 'check'] : [])] });
+      for (const o of outputs) t.push([o.name, `[${o.shape.join(', ')}]`, ...(f.check ? [o.maxRelErr!.toExponential(2), o.ok ? pc.green('ok') : pc.red('MISMATCH')] : [])]);
+      out(t.toString() + '\n');
+      if (timings) {
+        const p = new Table({ head: ['kernel', 'fused operator', 'GPU ms'] });
+        for (const k of timings) p.push([k.kernel, k.op ?? '', k.ms.toFixed(4)]);
+        out(p.toString() + '\n');
+      }
+    }
+    if (f.check && outputs.some((o) => !o.ok)) throw new Error('outputs differ from the float64 reference');
+  } finally {
+    gpu.destroy();
+  }
+}
