@@ -43,8 +43,8 @@ describe('unfused executor (strategy none) vs float64 reference', () => {
     const g = new Graph();
     const x = g.input('x', [4, 8]);
     const y = g.reshape(g.unary('exp', g.binary('add', x, g.constant(1))), [32]);
-    const plan = compile({ name: 'k', graph: g, inputs: [{ name: 'x', node: x }], outputs: [{ name: 'y', node: y }] });
-    expect(plan.executable.kernels.map((k) => k.label)).toEqual(['%2 add', '%3 exp']);
+    const plan = compile({ name: 'k', graph: g, inputs: [{ name: 'x', node: x }], outputs: [{ name: 'y', node: y }] }, { strategy: 'none' });
+    expect(plan.executable.kernels.map((k) => k.label)).toEqual(['op0 single %2 add', 'op1 single %3 exp']);
   });
 
   it('runs a tensor larger than 65535 x 256 elements (2-D dispatch)', async () => {
@@ -57,7 +57,7 @@ describe('unfused executor (strategy none) vs float64 reference', () => {
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = (i % 1000) - 500;
     data[n - 1] = -777;
-    const plan = compile(model, { limits: gpu.limits });
+    const plan = compile(model, { limits: gpu.limits, strategy: 'none' });
     expect(plan.executable.kernels[0]!.dispatch[1]).toBeGreaterThan(1);
     const { outputs } = await gpu.run(plan, { x: data }, { poison: true });
     expect(outputs.y![n - 1]).toBe(1554);

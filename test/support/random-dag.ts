@@ -23,7 +23,9 @@ export type Step =
   | { kind: 'matmul'; a: number; n: number; batched: boolean }
   | { kind: 'transpose'; a: number; rot: number }
   | { kind: 'reshape'; a: number }
-  | { kind: 'broadcast'; a: number; lead: number };
+  | { kind: 'broadcast'; a: number; lead: number }
+  | { kind: 'rowprog'; a: number; variant: 0 | 1 | 2 }
+  | { kind: 'aggpair'; a: number; b: number; axesMask: number };
 
 export interface Recipe {
   readonly base: readonly number[];
@@ -67,6 +69,10 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('transpose' as const), a: pick, rot: fc.nat(2) }),
   fc.record({ kind: fc.constant('reshape' as const), a: pick }),
   fc.record({ kind: fc.constant('broadcast' as const), a: pick, lead: fc.constantFrom(1, 2, 3) }),
+  // Row programs (softmax, centering, rms scaling) and pairs of reductions over one space, so the
+  // row and multi-aggregate templates show up as often as cell ones.
+  fc.record({ kind: fc.constant('rowprog' as const), a: pick, variant: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
+  fc.record({ kind: fc.constant('aggpair' as const), a: pick, b: pick, axesMask: fc.nat(7) }),
 );
 
 /** A small deterministic PRNG (mulberry32), so inputs follow from the recipe's seed. */
@@ -172,6 +178,31 @@ export function buildRecipe(r: Recipe, name = 'random'): Built {
           const shape = concrete(a);
           if (shape.length >= 2) return g.reshape(a, [...shape.slice(0, -2), shape[shape.length - 2]! * shape[shape.length - 1]!]);
           return g.reshape(a, [1, ...shape]);
+        }
+        case 'rowprog': {
+          const x = at(s.a);
+          const shape = concrete(x);
+          if (shape.length < 2) throw new Error('rank');
+          const last = shape.length - 1;
+          const C = shape[last]!;
+          if (s.variant === 0) {
+            const e = g.unary('exp', g.binary('sub', x, g.reduce('max', x, [last], true)));
+            return g.binary('div', e, g.reduce('sum', e, [last], true));
+          }
+          if (s.variant === 1) return g.binary('sub', x, g.binary('mul', g.reduce('sum', x, [last], true), c(1 / C)));
+          const ms = g.binary('mul', g.reduce('sum', g.binary('mul', x, x), [last], true), c(1 / C));
+          return g.binary('mul', x, g.unary('rsqrt', g.binary('add', ms, c(1))));
+        }
+        case 'aggpair': {
+          const a = at(s.a);
+          const b = at(s.b);
+          const shape = concrete(a);
+          const axes = shape.map((_, i) => i).filter((i) => (s.axesMask >> i) & 1);
+          if (axes.length === 0) axes.push(0);
+          const n = axes.reduce((p, i) => p * shape[i]!, 1);
+          const r1 = g.reduce('sum', g.binary('mul', a, b), axes, true);
+          const r2 = g.reduce('max', g.unary('abs', a), axes, true);
+          return g.binary('add', g.binary('mul', r1, c(1 / n)), r2);
         }
         case 'broadcast': {
           const a = at(s.a);

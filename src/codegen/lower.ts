@@ -1,0 +1,159 @@
+/**
+ * Lowers a plan (fused operators in execution order) to an Executable: one or two kernels per
+ * operator from its template, buffers for inputs, constants and materialized tensors, and reuse of
+ * intermediate buffers across operators whose lifetimes do not overlap.
+ */
+import { describeOp } from '../ir/graph.js';
+import { modelError } from '../ir/errors.js';
+import type { ModelIR } from '../ir/model.js';
+import type { NodeId } from '../ir/node.js';
+import { numel, type ConcreteShape } from '../ir/shape.js';
+import type { FusedOp } from '../planner/plan.js';
+import type { DeviceLimits } from '../runtime/types.js';
+import type { BufferId, BufferSpec, Executable, KernelSpec, NamedBuffer } from './kernel.js';
+import { planMemory, type MemoryStep } from './memory.js';
+import { cellTemplate, type CellOptions } from './templates/cell.js';
+import type { OpLowering, Slot, TemplateContext } from './templates/common.js';
+import { matmulTemplate } from './templates/matmul.js';
+import { reduceTemplate, type ReduceOptions } from './templates/reduce.js';
+import { rowTemplate, type RowOptions } from './templates/row.js';
+import { singleTemplate } from './templates/single.js';
+import { aliasBase } from './views.js';
+
+export interface LowerPlanOptions {
+  readonly limits: DeviceLimits;
+  /** Kernel variants, for benchmarks. */
+  readonly cell?: CellOptions;
+  readonly row?: RowOptions;
+  readonly reduce?: ReduceOptions;
+}
+
+export interface LoweredPlan {
+  readonly executable: Executable;
+  readonly memory: {
+    /** Max over the run of the bytes of live intermediates (and two-pass scratch). */
+    readonly peakBytes: number;
+    /** Sum of all intermediate tensor sizes (no reuse). */
+    readonly totalIntermediateBytes: number;
+    /** Bytes of the pooled intermediate/scratch buffers the runtime allocates. */
+    readonly allocatedBytes: number;
+  };
+  /** Kernels per operator, in op order (2 for two-pass reductions). */
+  readonly kernelsPerOp: number[];
+}
+
+/** The kernels of one fused operator, by template. */
+export function lowerOp(ctx: TemplateContext, opts: Omit<LowerPlanOptions, 'limits'> = {}): OpLowering {
+  const { op, graph } = ctx;
+  switch (op.template) {
+    case 'single':
+      return singleTemplate(ctx);
+    case 'cell':
+      return op.members.some((m) => graph.node(m).op === 'reduce') ? reduceTemplate(ctx, opts.reduce) : cellTemplate(ctx, opts.cell);
+    case 'magg':
+      return reduceTemplate(ctx, opts.reduce);
+    case 'row':
+      return rowTemplate(ctx, opts.row);
+    case 'matmul':
+      return matmulTemplate(ctx);
+  }
+}
+
+export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops: readonly FusedOp[], opts: LowerPlanOptions): LoweredPlan {
+  const g = model.graph;
+  const base = (id: NodeId): NodeId => aliasBase(g, id);
+  const producedBy = new Map<NodeId, number>();
+  ops.forEach((op, i) => {
+    for (const m of op.members) {
+      const n = g.node(m);
+      if (n.op === 'input' || n.op === 'const' || n.op === 'reshape') throw modelError(`op ${op.id}: %${m} (${n.op}) cannot be a member`);
+    }
+    for (const inp of op.inputs) {
+      const b = g.node(base(inp));
+      if (b.op !== 'input' && b.op !== 'const' && !producedBy.has(b.id)) {
+        throw modelError(`op ${op.id} reads %${inp}, which no earlier operator writes`);
+      }
+    }
+    for (const o of op.outputs) {
+      if (!op.members.includes(o)) throw modelError(`op ${op.id}: output %${o} is not a member`);
+      if (producedBy.has(o)) throw modelError(`%${o} is written by op ${ops[producedBy.get(o)!]!.id} and op ${op.id}`);
+      producedBy.set(o, i);
+    }
+  });
+
+  const lowered = ops.map((op) => lowerOp({ graph: g, shapes, op, members: new Set(op.members), limits: opts.limits }, opts));
+
+  // Tensors that outlive the run (model outputs, also through reshapes) are never pooled.
+  const pinned = new Set(model.outputs.map((o) => base(o.node)));
+  const bytesOf = (id: NodeId): number => numel(shapes[id]!) * 4;
+  const pooled = (id: NodeId): boolean => producedBy.has(id) && !pinned.has(id);
+  const steps: MemoryStep[] = ops.map((op, i) => ({
+    reads: [...new Set(lowered[i]!.kernels.flatMap((k) => k.reads).flatMap((s) => ('node' in s && pooled(base(s.node)) ? [base(s.node)] : [])))],
+    writes: op.outputs.filter(pooled).map((id) => ({ id, bytes: bytesOf(id) })),
+    scratch: lowered[i]!.scratchBytes,
+  }));
+  const mem = planMemory(steps);
+
+  const buffers: BufferSpec[] = [];
+  const nodeBuffer = new Map<NodeId, BufferId>();
+  const pool = new Map<number, BufferId>();
+  const add = (spec: Omit<BufferSpec, 'id'>): BufferId => {
+    buffers.push({ ...spec, id: buffers.length });
+    return buffers.length - 1;
+  };
+  const poolBuffer = (phys: number): BufferId => {
+    let id = pool.get(phys);
+    if (id === undefined) {
+      const p = mem.buffers[phys]!;
+      const label = p.tenants.map((t) => (typeof t === 'number' ? `%${t}` : `scratch ${t}`)).join(' | ');
+      const kind = p.tenants.some((t) => typeof t === 'number') ? 'intermediate' : 'scratch';
+      id = add({ bytes: p.bytes, kind, label });
+      pool.set(phys, id);
+    }
+    return id;
+  };
+  const bufferOf = (node: NodeId): BufferId => {
+    const b = base(node);
+    const hit = nodeBuffer.get(b);
+    if (hit !== undefined) return hit;
+    const n = g.node(b);
+    const bytes = Math.max(4, bytesOf(b));
+    let id: BufferId;
+    if (n.op === 'input') id = add({ bytes, kind: 'input', label: n.name });
+    else if (n.op === 'const') id = add({ bytes, kind: 'const', label: `%${b}`, data: Float32Array.from(n.data) });
+    else if (!producedBy.has(b)) throw modelError(`%${node} (${describeOp(n)}) is read or output but no operator writes it`);
+    else if (pinned.has(b)) id = add({ bytes, kind: 'output', label: `%${b}` });
+    else id = poolBuffer(mem.tensorBuffer.get(b)!);
+    nodeBuffer.set(b, id);
+    return id;
+  };
+
+  const kernels: KernelSpec[] = [];
+  ops.forEach((op, i) => {
+    const slot = (s: Slot): BufferId => ('node' in s ? bufferOf(s.node) : poolBuffer(mem.scratchBuffer[i]![s.scratch]!));
+    const only = op.template === 'single' && op.members.length === 1 ? ` ${describeOp(g.node(op.members[0]!))}` : '';
+    const what = op.outputs.map((o) => `%${o}`).join(',') + only;
+    for (const k of lowered[i]!.kernels) {
+      kernels.push({
+        label: `op${op.id} ${op.template} ${what}${k.part !== undefined ? ` ${k.part}` : ''}`,
+        op: `op${op.id}`,
+        wgsl: k.wgsl,
+        entryPoint: 'main',
+        buffers: [...k.reads.map(slot), ...k.writes.map(slot)],
+        writes: k.writes.length,
+        uniforms: k.uniforms,
+        dispatch: [k.dispatch[0], k.dispatch[1], k.dispatch[2]],
+      });
+    }
+  });
+
+  const named = (name: string, node: NodeId): NamedBuffer => ({ name, buffer: bufferOf(node), length: numel(shapes[node]!), shape: shapes[node]! });
+  const usedInputs = model.inputs.filter((inp) => nodeBuffer.has(inp.node) || model.outputs.some((o) => base(o.node) === inp.node));
+  const outputs = model.outputs.map((o) => named(o.name, o.node));
+  const executable: Executable = { buffers, kernels, inputs: usedInputs.map((inp) => named(inp.name, inp.node)), outputs };
+  return {
+    executable,
+    memory: { peakBytes: mem.peakBytes, totalIntermediateBytes: mem.totalTensorBytes, allocatedBytes: mem.allocatedBytes },
+    kernelsPerOp: lowered.map((l) => l.kernels.length),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * What every template produces and shares: kernel drafts over symbolic buffer slots (the memory
+ * planner maps slots to buffers later), storage binding bookkeeping, and the limit check.
+ */
+import { limitError, modelError } from '../../ir/errors.js';
+import type { Graph } from '../../ir/graph.js';
+import type { NodeId } from '../../ir/node.js';
+import type { ConcreteShape } from '../../ir/shape.js';
+import type { FusedOp } from '../../planner/plan.js';
+import type { DeviceLimits } from '../../runtime/types.js';
+import { aliasBase } from '../views.js';
+
+/** A buffer a kernel binds: a tensor (by the node owning its buffer) or the op's scratch #i. */
+export type Slot = { readonly node: NodeId } | { readonly scratch: number };
+
+export interface KernelDraft {
+  /** Appended to the op's label, e.g. 'pass 1'. */
+  readonly part?: string;
+  readonly wgsl: string;
+  readonly uniforms: Uint32Array;
+  readonly dispatch: readonly [number, number, number];
+  readonly reads: readonly Slot[];
+  readonly writes: readonly Slot[];
+}
+
+export interface OpLowering {
+  readonly kernels: readonly KernelDraft[];
+  /** Bytes of each scratch slot the kernels use (live only while this op runs). */
+  readonly scratchBytes: readonly number[];
+}
+
+export interface TemplateContext {
+  readonly graph: Graph;
+  readonly shapes: readonly ConcreteShape[];
+  readonly op: FusedOp;
+  readonly members: ReadonlySet<NodeId>;
+  readonly limits: DeviceLimits;
+}
+
+export const opName = (op: FusedOp): string => `op ${op.id} (${op.template}, members ${op.members.map((m) => `%${m}`).join(' ')})`;
+
+export function templateError(op: FusedOp, msg: string): Error {
+  return modelError(`${opName(op)}: ${msg}`);
+}
+
+type ElemType = 'f32' | 'vec4<f32>';
+
+/**
+ * Storage bindings of one kernel: read-only buffers first, then read_write ones, each buffer once.
+ * Element types are fixed before any expression is printed, since reads are spelled differently
+ * for vec4 arrays.
+ */
+export class Bindings {
+  private readonly reads = new Map<string, { slot: Slot; name: string; type: ElemType }>();
+  private readonly writes: { slot: Slot; name: string; type: ElemType }[] = [];
+  private n = 0;
+
+  constructor(private readonly ctx: TemplateContext) {}
+
+  private key(slot: Slot): string {
+    return 'node' in slot ? `n${aliasBase(this.ctx.graph, slot.node)}` : `s${slot.scratch}`;
+  }
+
+  /** Declares a read of a slot; vec4 if any read of it is (scalar reads then index lanes). */
+  read(slot: Slot, vec4 = false): string {
+    const key = this.key(slot);
+    const hit = this.reads.get(key);
+    if (hit !== undefined) {
+      if (vec4) hit.type = 'vec4<f32>';
+      return hit.name;
+    }
+    const name = `b${this.n++}`;
+    this.reads.set(key, { slot, name, type: vec4 ? 'vec4<f32>' : 'f32' });
+    return name;
+  }
+
+  isVec4(name: string): boolean {
+    for (const r of this.reads.values()) if (r.name === name) return r.type === 'vec4<f32>';
+    return false;
+  }
+
+  /** Scalar read of element `offset` of a read buffer, whichever element type it was given. */
+  scalarAt(name: string, offset: string): string {
+    return this.isVec4(name) ? `${name}[(${offset}) >> 2u][(${offset}) & 3u]` : `${name}[${offset}]`;
+  }
+
+  readName(slot: Slot): string {
+    const r = this.reads.get(this.key(slot));
+    if (r === undefined) throw new Error(`slot ${this.key(slot)} was not declared`);
+    return r.name;
+  }
+
+  write(slot: Slot, vec4 = false): string {
+    const name = `o${this.writes.length}`;
+    this.writes.push({ slot, name, type: vec4 ? 'vec4<f32>' : 'f32' });
+    return name;
+  }
+
+  get count(): number {
+    return this.reads.size + this.writes.length;
+  }
+
+  decls(): string {
+    const all = [...this.reads.values()].map((r) => ({ ...r, mode: 'read' })).concat(this.writes.map((w) => ({ ...w, mode: 'read_write' })));
+    return all.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.mode}> ${b.name}: array<${b.type}>;`).join('\n');
+  }
+
+  /** Checks the binding count against the device limit; the planner is meant to prevent this. */
+  check(): void {
+    const max = this.ctx.limits.maxStorageBuffersPerShaderStage;
+    if (this.count > max) {
+      throw limitError(`${opName(this.ctx.op)} needs ${this.count} storage buffers in one kernel; the device allows ${max} per shader stage`);
+    }
+  }
+
+  slots(): { reads: Slot[]; writes: Slot[] } {
+    return { reads: [...this.reads.values()].map((r) => r.slot), writes: this.writes.map((w) => w.slot) };
+  }
+}
+
+/** Checks a kernel's workgroup memory (bytes) against the device limit. */
+export function checkWorkgroupMemory(ctx: TemplateContext, bytes: number): void {
+  const max = ctx.limits.maxComputeWorkgroupStorageSize;
+  if (bytes > max) throw limitError(`${opName(ctx.op)} needs ${bytes} bytes of workgroup memory; the device allows ${max}`);
+}

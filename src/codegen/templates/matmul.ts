@@ -1,0 +1,162 @@
+/**
+ * Matmul with prologue and epilogue: A [.., M, K] x B [.., K, N] with batch broadcast (rank 2 or
+ * 3). Members upstream of the matmul (the prologue) are evaluated elementwise at the operand's
+ * index while tiles load into workgroup memory, so relu(X) @ W never materializes relu(X); members
+ * downstream (the epilogue: bias, activation, residual, scaling) are applied to the accumulator
+ * before the one store.
+ *
+ * Tiling: a workgroup computes a TM x TN tile of one batch entry; each of its 256 invocations owns
+ * a 4 x 4 block of outputs (register blocking: 8 workgroup-memory loads feed 16 multiply-adds per
+ * k step). Loads outside [M, K] / [K, N] read a clamped index and are replaced by 0, so any size
+ * works, and a prologue that is NaN at the clamped index cannot leak in.
+ */
+import type { NodeId } from '../../ir/node.js';
+import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
+import { stridesIn, type LeafView } from '../views.js';
+import { kernelSource, Uniforms, WORKGROUP } from '../wgsl.js';
+import { limitError } from '../../ir/errors.js';
+import { sameShape } from '../../ir/graph.js';
+import { Bindings, checkWorkgroupMemory, opName, templateError, type OpLowering, type TemplateContext } from './common.js';
+import { dot } from './index-math.js';
+
+const TM = 64;
+const TN = 64;
+const TK = 16;
+/** Outputs per invocation along M and N. */
+const RM = 4;
+const RN = 4;
+
+export function matmulTemplate(ctx: TemplateContext): OpLowering {
+  const { op, graph, shapes } = ctx;
+  const mms = op.members.filter((m) => graph.node(m).op === 'matmul');
+  if (mms.length !== 1) throw templateError(op, `a matmul op has exactly one matmul member, not ${mms.length}`);
+  const mm = mms[0]!;
+  for (const m of op.members) if (graph.node(m).op === 'reduce') throw templateError(op, `member %${m} (reduce) cannot fuse into a matmul`);
+  const [A, B] = graph.node(mm).inputs as [NodeId, NodeId];
+  const Sout = shapes[mm]!;
+  const SA = shapes[A]!;
+  const SB = shapes[B]!;
+  for (const o of op.outputs) {
+    if (!sameShape(shapes[o]!, Sout)) throw templateError(op, `output %${o} must have the product's shape [${Sout.join(', ')}]`);
+    if (isUpstream(ctx, o, mm)) throw templateError(op, `output %${o} feeds the matmul; only the product and its epilogue can be written`);
+  }
+  const rank = Sout.length;
+  const M = Sout[rank - 2]!;
+  const N = Sout[rank - 1]!;
+  const K = SA[SA.length - 1]!;
+  const batch = rank === 3 ? Sout[0]! : 1;
+  const groups: [number, number, number] = [Math.ceil(N / TN), Math.ceil(M / TM), batch];
+  const lim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (groups.some((gdim) => gdim > lim)) throw limitError(`${opName(op)}: [${Sout.join(', ')}] needs ${groups.join('x')} workgroups, over ${lim} per dimension`);
+
+  checkWorkgroupMemory(ctx, (TK * TM + TK * TN) * 4);
+  const probe = new ExprKernel(graph, shapes, ctx.members, { leaf: () => '' }, undefined);
+  const stopAtMm = (id: NodeId): boolean => id === mm;
+  const leafViews = [...probe.leavesOf([A, B]), ...probe.leavesOf(op.outputs, stopAtMm)].filter((v) => v.scalar === undefined);
+  const b = new Bindings(ctx);
+  for (const v of leafViews) b.read({ node: v.base });
+  const outs = op.outputs.map((o) => b.write({ node: o }));
+  b.check();
+
+  const u = new Uniforms();
+  const [UM, UN, UK] = [M, N, K].map((v) => u.push(v)) as [string, string, string];
+  // Coordinates of each context; the batch coordinate is the workgroup's z.
+  const coords: Record<Ctx, string[]> = {
+    a: [...(SA.length === 3 ? ['z'] : []), 'am', 'ak'],
+    b: [...(SB.length === 3 ? ['z'] : []), 'bk', 'bn'],
+    o: [...(rank === 3 ? ['z'] : []), 'row', 'col'],
+  };
+  const space: Record<Ctx, readonly number[]> = { a: SA, b: SB, o: Sout };
+  const host: ExprHost = {
+    leaf: (v: LeafView, c: Ctx) => `${b.readName({ node: v.base })}[${dot(u, coords[c]!, stridesIn(v, space[c]!))}]`,
+    special: (id: NodeId, c: Ctx) => {
+      if (id !== mm) return undefined;
+      if (c !== 'o') throw templateError(op, 'the matmul cannot feed its own operands');
+      return { expr: 'mmv', varies: true };
+    },
+  };
+  const k = new ExprKernel(graph, shapes, ctx.members, host, u);
+  const top = k.scope();
+  const load = (scope: Scope, id: NodeId, c: Ctx): string => scope.value(id, c);
+  const ind = (lines: readonly string[], n: number): string => lines.join(`\n${' '.repeat(n)}`);
+  const sa = top.child();
+  const va = load(sa, A, 'a');
+  const sb = top.child();
+  const vb = load(sb, B, 'b');
+  // The epilogue is unrolled over the invocation's RM x RN outputs: indexing the accumulators with
+  // loop variables would keep them in memory instead of registers (lavapipe: 2x slower).
+  const epilogue: string[] = [];
+  for (let i = 0; i < RM; i++) {
+    for (let c = 0; c < RN; c++) {
+      const so = top.child();
+      const stores = op.outputs.map((o, q) => `${outs[q]!}[${rank === 3 ? `(z * ${UM} + row)` : 'row'} * ${UN} + col] = ${so.value(o, 'o')};`);
+      epilogue.push(`{
+    let row = m0 + ty * ${RM}u + ${i}u;
+    let col = n0 + tx * ${RN}u + ${c}u;
+    if (row < ${UM} && col < ${UN}) {
+      let mmv = acc${i}.${'xyzw'[c]};
+      ${ind([...so.lines, ...stores], 6)}
+    }
+  }`);
+    }
+  }
+    const main = `var<workgroup> As: array<f32, ${TK * TM}>;
+var<workgroup> Bs: array<f32, ${TK * TN}>;
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let z = wid.z;
+  let m0 = wid.y * ${TM}u;
+  let n0 = wid.x * ${TN}u;
+  let tx = lid % ${TN / RN}u;
+  let ty = lid / ${TN / RN}u;
+  ${ind(top.lines, 2)}
+  ${Array.from({ length: RM }, (_, i) => `var acc${i} = vec4<f32>(0.0);`).join('\n  ')}
+  for (var k0 = 0u; k0 < ${UK}; k0 = k0 + ${TK}u) {
+    for (var q = 0u; q < ${(TM * TK) / WORKGROUP}u; q = q + 1u) {
+      let e = lid + q * ${WORKGROUP}u;
+      let am0 = m0 + e / ${TK}u;
+      let ak0 = k0 + e % ${TK}u;
+      let am = min(am0, ${UM} - 1u);
+      let ak = min(ak0, ${UK} - 1u);
+      ${ind(sa.lines, 6)}
+      As[(e % ${TK}u) * ${TM}u + e / ${TK}u] = select(0.0, ${va}, am0 < ${UM} && ak0 < ${UK});
+    }
+    for (var q = 0u; q < ${(TN * TK) / WORKGROUP}u; q = q + 1u) {
+      let e = lid + q * ${WORKGROUP}u;
+      let bk0 = k0 + e / ${TN}u;
+      let bn0 = n0 + e % ${TN}u;
+      let bk = min(bk0, ${UK} - 1u);
+      let bn = min(bn0, ${UN} - 1u);
+      ${ind(sb.lines, 6)}
+      Bs[e] = select(0.0, ${vb}, bk0 < ${UK} && bn0 < ${UN});
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TK}u; kk = kk + 1u) {
+      let ai = kk * ${TM}u + ty * ${RM}u;
+      let bi = kk * ${TN}u + tx * ${RN}u;
+      let av = vec4<f32>(As[ai], As[ai + 1u], As[ai + 2u], As[ai + 3u]);
+      let bv = vec4<f32>(Bs[bi], Bs[bi + 1u], Bs[bi + 2u], Bs[bi + 3u]);
+      ${Array.from({ length: RM }, (_, i) => `acc${i} = acc${i} + av.${'xyzw'[i]} * bv;`).join('\n      ')}
+    }
+    workgroupBarrier();
+  }
+  ${epilogue.join('\n  ')}
+}`;
+  const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), main].filter((s) => s !== ''));
+  return { kernels: [{ wgsl, uniforms: u.data(), dispatch: groups, ...b.slots() }], scratchBytes: [] };
+}
+
+/** Whether member `id` is upstream of `target` through members (part of its prologue). */
+function isUpstream(ctx: TemplateContext, id: NodeId, target: NodeId): boolean {
+  const seen = new Set<NodeId>();
+  const stack = [...ctx.graph.node(target).inputs];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n === id) return true;
+    if (seen.has(n) || !ctx.members.has(n)) continue;
+    seen.add(n);
+    stack.push(...ctx.graph.node(n).inputs);
+  }
+  return false;
+}

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+/** Runs the CLI in-process, capturing stdout. */
+async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await main(args, (s) => void (out += s));
+  return { code, out };
+}
+
+describe('fuseplan explain', () => {
+  it('prints the text plan of an example with its operators and decisions', async () => {
+    const r = await cli('explain', 'examples/norm-block.ts', '--dims', 'T=64');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/plan 'norm-block'\s+strategy cost\s+dims \{"T":64\}/);
+    expect(r.out).toMatch(/op 0 {2}row/);
+  });
+  it('prints JSON with the documented fields', async () => {
+    const r = await cli('explain', 'examples/mlp.ts', '--format', 'json', '--strategy', 'fuse-all');
+    const j = JSON.parse(r.out);
+    for (const k of ['strategy', 'dims', 'nodes', 'operators', 'materialized', 'decisions', 'estimatedMs', 'planningMs', 'search']) expect(j).toHaveProperty(k);
+    expect(j.strategy).toBe('fuse-all');
+    for (const k of ['id', 'template', 'nodes', 'inputs', 'outputs', 'estimatedMs']) expect(j.operators[0]).toHaveProperty(k);
+    for (const k of ['partitions', 'interestingPoints', 'plansEvaluated', 'plansPruned', 'exhaustive']) expect(j.search).toHaveProperty(k);
+  });
+  it('prints DOT with one cluster per operator, and WGSL per kernel', async () => {
+    const dot = await cli('explain', 'examples/l2svm.ts', '--format', 'dot');
+    const json = JSON.parse((await cli('explain', 'examples/l2svm.ts', '--format', 'json')).out);
+    expect(dot.out.match(/subgraph cluster_/g)?.length).toBe(json.operators.length);
+    const wgsl = await cli('explain', 'examples/l2svm.ts', '--format', 'wgsl');
+    expect(wgsl.out).toMatch(/@compute @workgroup_size/);
+  });
+  it('exits 1 with a one-line message on user errors', async () => {
+    expect((await cli('explain', 'examples/nope.ts')).code).toBe(1);
+    expect((await cli('explain', 'examples/mlp.ts', '--dims', 'B=x')).code).toBe(1);
+    expect((await cli('explain', 'examples/mlp.ts', '--strategy', 'greedy')).code).toBe(1);
+    expect((await cli('explain', 'examples/mlp.ts', '--dims', 'Q=3')).code).toBe(1);
+    expect((await cli('explain', 'examples/mlp.ts', '--format', 'pdf')).code).toBe(1);
+    expect((await cli('frobnicate')).code).toBe(1);
+  });
+});
+
+describe('fuseplan run (bin, separate process)', () => {
+  it('runs an example on the GPU, checks it and prints JSON', () => {
+    const r = spawnSync(process.execPath, ['bin/fuseplan.mjs', 'run', 'examples/norm-block.ts', '--check', '--json', '--profile', '--runs', '2'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.outputs.map((o: { name: string }) => o.name)).toEqual(['h', 'p']);
+    for (const o of j.outputs) expect(o.maxRelErr).toBeLessThan(1e-4);
+    expect(j.kernels).toBeGreaterThanOrEqual(1);
+    expect(j.profile.length).toBe(j.kernels);
+  });
+});
