@@ -5,7 +5,7 @@
  */
 import type { BufferSpec, Executable, KernelSpec } from '../codegen/kernel.js';
 import { FuseplanError } from '../ir/errors.js';
-import type { BufferTracker } from './buffers.js';
+import type { BufferPool, BufferTracker } from './buffers.js';
 import { RunBuffers } from './buffers.js';
 import type { PipelineCache } from './pipelines.js';
 import { Profiler } from './profile.js';
@@ -18,6 +18,7 @@ export interface RunContext {
   readonly device: GPUDevice;
   readonly limits: DeviceLimits;
   readonly tracker: BufferTracker;
+  readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
   readonly canProfile: boolean;
 }
@@ -32,7 +33,8 @@ export async function runExecutable(ctx: RunContext, exe: Executable, inputs: Re
   // Compile first: a WGSL error should not cost an allocation of every buffer.
   const compiled = await ctx.pipelines.getAll(exe.kernels);
   const labels = exe.kernels.map((k) => k.label);
-  const run = new RunBuffers(ctx.tracker);
+  const run = new RunBuffers(ctx.tracker, ctx.pool, device.queue);
+  let ok = false;
   try {
     const popScopes = pushScopes(device);
     let encoded: { readbacks: Readback[]; profiler: Profiler | null } | undefined;
@@ -71,9 +73,12 @@ export async function runExecutable(ctx: RunContext, exe: Executable, inputs: Re
     // With nothing to map, still return only once the GPU is done (callers time and chain runs).
     if (encoded.readbacks.length === 0 && encoded.profiler === null) await device.queue.onSubmittedWorkDone();
     const [outputs, timings] = await Promise.all([readAll(encoded.readbacks, exe), encoded.profiler?.read()]);
+    ok = true;
     return timings !== undefined ? { outputs, timings } : { outputs };
   } finally {
-    run.destroyAll();
+    // Only a run that completed hands its buffers back for reuse.
+    if (ok) run.releaseAll();
+    else run.destroyAll();
   }
 }
 

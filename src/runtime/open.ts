@@ -46,6 +46,7 @@ export async function openRuntime(gpu: GPU, options: RuntimeOptions, env: OpenEn
     adapterInfo: summarize(adapter.info),
     features: [...device.features].map(String).sort(),
     ...(env.onDestroy !== undefined ? { onDestroy: env.onDestroy } : {}),
+    ...(options.poolBytes !== undefined ? { poolBytes: options.poolBytes } : {}),
   });
 }
 

@@ -4,7 +4,10 @@
  */
 import type { Executable } from '../codegen/kernel.js';
 import { FuseplanError } from '../ir/errors.js';
-import { BufferTracker } from './buffers.js';
+import { BufferPool, BufferTracker } from './buffers.js';
+
+/** Idle buffer bytes kept for reuse between runs unless RuntimeOptions.poolBytes says otherwise. */
+export const DEFAULT_POOL_BYTES = 512 * 1024 * 1024;
 import { runExecutable, type RunContext } from './execute.js';
 import { PipelineCache } from './pipelines.js';
 import type { AdapterSummary, DeviceLimits, ExecuteOptions, ExecuteResult, Feed, Runnable, Runtime, RuntimeStats, WaitMode } from './types.js';
@@ -18,6 +21,7 @@ export interface RuntimeInit {
   readonly features: readonly string[];
   /** Called once, after the device is destroyed (e.g. to remove the setImmediate wrapper). */
   readonly onDestroy?: () => void;
+  readonly poolBytes?: number;
 }
 
 export class GpuRuntime implements Runtime {
@@ -28,6 +32,7 @@ export class GpuRuntime implements Runtime {
   readonly features: readonly string[];
   private readonly ctx: RunContext;
   private readonly tracker: BufferTracker;
+  private readonly pool: BufferPool;
   private readonly pipelines: PipelineCache;
   // Executables are immutable; structural validation is done once per object.
   private readonly validated = new WeakSet<Executable>();
@@ -43,11 +48,13 @@ export class GpuRuntime implements Runtime {
     this.features = init.features;
     this.onDestroy = init.onDestroy;
     this.tracker = new BufferTracker(device);
+    this.pool = new BufferPool(this.tracker, init.poolBytes ?? DEFAULT_POOL_BYTES);
     this.pipelines = new PipelineCache(device);
     this.ctx = {
       device,
       limits: init.limits,
       tracker: this.tracker,
+      pool: this.pool,
       pipelines: this.pipelines,
       canProfile: device.features.has('timestamp-query'),
     };
@@ -80,6 +87,12 @@ export class GpuRuntime implements Runtime {
   }
 
   async run(program: Runnable, feeds: Readonly<Record<string, Feed>>, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
+    if (typeof program !== 'object' || program === null || typeof program.executable !== 'object' || !Array.isArray(program.inputNames)) {
+      throw new FuseplanError('model', 'run() needs a compiled model (from compile())');
+    }
+    if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds) || ArrayBuffer.isView(feeds)) {
+      throw new FuseplanError('input', `model '${program.name}': feeds must be an object of named inputs { ${program.inputNames.join(', ')} }, got ${feeds === null ? 'null' : Array.isArray(feeds) ? 'an array' : ArrayBuffer.isView(feeds) ? (feeds as object).constructor.name : typeof feeds}`);
+    }
     const declared = new Set(program.inputNames);
     const problems: string[] = [];
     for (const name of declared) if (!(name in feeds)) problems.push(`missing input '${name}'`);
@@ -87,25 +100,45 @@ export class GpuRuntime implements Runtime {
       if (!declared.has(name)) problems.push(`unknown input '${name}' (model '${program.name}' declares: ${[...declared].join(', ')})`);
     }
     if (problems.length > 0) throw new FuseplanError('input', problems.join('; '));
-    const live = new Set(program.executable.inputs.map((i) => i.name));
+    const live = new Map(program.executable.inputs.map((i) => [i.name, i]));
     const inputs: Record<string, Float32Array> = {};
     for (const [name, feed] of Object.entries(feeds)) {
       // Inputs no output depends on have no buffer; they were checked for presence above.
-      if (!live.has(name)) continue;
+      const spec = live.get(name);
+      if (spec === undefined) continue;
       const data = feed instanceof Float32Array ? feed : (feed as { data?: unknown } | null)?.data;
+      // A host tensor carries a shape: a transposed [4, 2] has the length of a [2, 4] but not its
+      // meaning, so the shape must match too, not only the length (which execute checks).
+      const shape = feed instanceof Float32Array ? undefined : (feed as { shape?: unknown } | null)?.shape;
+      if (data instanceof Float32Array && shape !== undefined) {
+        const same = Array.isArray(shape) && shape.length === spec.shape.length && shape.every((d, i) => d === spec.shape[i]);
+        if (!same) problems.push(`input '${name}': expected shape [${spec.shape.join(', ')}], got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : String(shape)}`);
+      }
       inputs[name] = data instanceof Float32Array ? data : (feed as unknown as Float32Array);
     }
+    if (problems.length > 0) throw new FuseplanError('input', `model '${program.name}': ${problems.join('; ')}`);
     return this.execute(program.executable, inputs, opts);
   }
 
   stats(): RuntimeStats {
-    return { liveBuffers: this.tracker.count, liveBytes: this.tracker.liveBytes, pipelines: this.pipelines.size };
+    return {
+      liveBuffers: this.tracker.count - this.pool.count,
+      liveBytes: this.tracker.liveBytes - this.pool.bytes,
+      pooledBuffers: this.pool.count,
+      pooledBytes: this.pool.bytes,
+      pipelines: this.pipelines.size,
+    };
+  }
+
+  trim(): void {
+    this.pool.trim();
   }
 
   destroy(): void {
     if (this.isDestroyed) return;
     this.isDestroyed = true;
     this.pipelines.clear();
+    this.pool.trim();
     this.tracker.clear();
     try {
       this.device.destroy();

@@ -44,6 +44,11 @@ export type WaitMode = 'timer' | 'spin';
 export interface RuntimeOptions {
   /** 'auto' (default): Node's webgpu package under Node, navigator.gpu elsewhere. */
   readonly backend?: 'auto' | 'node' | 'browser';
+  /**
+   * Idle GPU buffer bytes kept between runs for reuse (default 512 MiB; 0 disables pooling, so
+   * every run allocates fresh zeroed buffers).
+   */
+  readonly poolBytes?: number;
   /** Node only; ignored in the browser. Default 'timer'. */
   readonly wait?: WaitMode;
   readonly powerPreference?: GPUPowerPreference;
@@ -88,9 +93,12 @@ export interface ExecuteResult {
 }
 
 export interface RuntimeStats {
-  /** GPU buffers the runtime created that are not yet destroyed. */
+  /** GPU buffers in use (created and not yet destroyed, excluding idle pooled ones). */
   readonly liveBuffers: number;
   readonly liveBytes: number;
+  /** Idle buffers kept for reuse by later runs (bounded by RuntimeOptions.poolBytes; trim() frees them). */
+  readonly pooledBuffers: number;
+  readonly pooledBytes: number;
   /** Compute pipelines held by the cache. */
   readonly pipelines: number;
 }
@@ -126,6 +134,8 @@ export interface Runtime {
    */
   run(program: Runnable, feeds: Readonly<Record<string, Feed>>, opts?: ExecuteOptions): Promise<ExecuteResult>;
   stats(): RuntimeStats;
+  /** Destroys the idle pooled buffers. */
+  trim(): void;
   /** Destroys the device; idempotent. The runtime is unusable afterwards. */
   destroy(): void;
   readonly destroyed: boolean;
