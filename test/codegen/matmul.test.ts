@@ -48,6 +48,22 @@ describe('matmul template', () => {
     }
   });
 
+  it.each([
+    [[1000, 64], [64, 1]],
+    [[70000, 5], [5, 3]],
+    [[3, 17, 40], [3, 40, 4]],
+    [[1, 1], [1, 2]],
+  ])('skinny products (N <= 4, one row per invocation) %j @ %j with prologue and epilogue', async (sa, sb) => {
+    const g = new Graph();
+    const x = g.input('x', sa!);
+    const w = g.input('w', sb!);
+    const mm = g.matmul(g.unary('abs', x), g.binary('mul', w, g.constant(3)));
+    const y = g.binary('max', g.binary('sub', g.constant(1), mm), g.constant(0));
+    const m = modelOf(g, { x, w }, { y });
+    const l = await runOps(gpu, m, [fop(g, 0, 'matmul', closure(g, [y]), [y])]);
+    expect(l.executable.kernels[0]!.wgsl).not.toContain('var<workgroup>');
+  });
+
   it('reads a transposed weight (x @ w.T) through a transpose member', async () => {
     const g = new Graph();
     const x = g.input('x', [37, 21]);

@@ -13,12 +13,18 @@
 import type { NodeId } from '../../ir/node.js';
 import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
 import { stridesIn, type LeafView } from '../views.js';
-import { kernelSource, Uniforms, WORKGROUP } from '../wgsl.js';
+import { dispatch1d, kernelSource, Uniforms, WORKGROUP } from '../wgsl.js';
 import { limitError } from '../../ir/errors.js';
 import { sameShape } from '../../ir/graph.js';
 import { Bindings, checkWorkgroupMemory, opName, templateError, type OpLowering, type TemplateContext } from './common.js';
 import { dot } from './index-math.js';
 
+/**
+ * Products with at most this many columns (matrix-vector and skinny products, e.g. X @ w in
+ * L2SVM) run one output row per invocation: a 64-wide tile would spend 63/64 of its work on
+ * padding.
+ */
+const SKINNY_N = 4;
 const TM = 64;
 const TN = 64;
 const TK = 16;
@@ -45,11 +51,12 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   const N = Sout[rank - 1]!;
   const K = SA[SA.length - 1]!;
   const batch = rank === 3 ? Sout[0]! : 1;
-  const groups: [number, number, number] = [Math.ceil(N / TN), Math.ceil(M / TM), batch];
+  const skinny = N <= SKINNY_N;
+  const groups: [number, number, number] = skinny ? [...dispatch1d(Math.ceil(M / WORKGROUP), ctx.limits.maxComputeWorkgroupsPerDimension).slice(0, 2), batch] as [number, number, number] : [Math.ceil(N / TN), Math.ceil(M / TM), batch];
   const lim = ctx.limits.maxComputeWorkgroupsPerDimension;
   if (groups.some((gdim) => gdim > lim)) throw limitError(`${opName(op)}: [${Sout.join(', ')}] needs ${groups.join('x')} workgroups, over ${lim} per dimension`);
 
-  checkWorkgroupMemory(ctx, (TK * TM + TK * TN) * 4);
+  if (!skinny) checkWorkgroupMemory(ctx, (TK * TM + TK * TN) * 4);
   const probe = new ExprKernel(graph, shapes, ctx.members, { leaf: () => '' }, undefined);
   const stopAtMm = (id: NodeId): boolean => id === mm;
   const leafViews = [...probe.leavesOf([A, B]), ...probe.leavesOf(op.outputs, stopAtMm)].filter((v) => v.scalar === undefined);
@@ -79,6 +86,10 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   const top = k.scope();
   const load = (scope: Scope, id: NodeId, c: Ctx): string => scope.value(id, c);
   const ind = (lines: readonly string[], n: number): string => lines.join(`\n${' '.repeat(n)}`);
+  if (skinny) {
+    const wgsl = skinnyKernel({ k, top, b, u, op, outs, A, B, N, rank, UM, UN, UK, load, ind });
+    return { kernels: [{ wgsl, uniforms: u.data(), dispatch: groups, ...b.slots() }], scratchBytes: [] };
+  }
   const sa = top.child();
   const va = load(sa, A, 'a');
   const sb = top.child();
@@ -159,4 +170,70 @@ function isUpstream(ctx: TemplateContext, id: NodeId, target: NodeId): boolean {
     stack.push(...ctx.graph.node(n).inputs);
   }
   return false;
+}
+
+interface SkinnyParts {
+  readonly k: ExprKernel;
+  readonly top: Scope;
+  readonly b: Bindings;
+  readonly u: Uniforms;
+  readonly op: TemplateContext['op'];
+  readonly outs: readonly string[];
+  readonly A: NodeId;
+  readonly B: NodeId;
+  readonly N: number;
+  readonly rank: number;
+  readonly UM: string;
+  readonly UN: string;
+  readonly UK: string;
+  readonly load: (scope: Scope, id: NodeId, c: Ctx) => string;
+  readonly ind: (lines: readonly string[], n: number) => string;
+}
+
+/**
+ * One invocation per output row: N accumulators (N <= SKINNY_N, baked in: the uniform N is the
+ * same for every binding of the model's dims only when it is literal, and the source differs per
+ * N anyway), a sequential loop over K applying the prologues, then the epilogue per column.
+ */
+function skinnyKernel(p: SkinnyParts): string {
+  const { top, load, ind } = p;
+  const sa = top.child();
+  const va = load(sa, p.A, 'a');
+  const cols = Array.from({ length: p.N }, (_, j) => j);
+  const bParts = cols.map(() => {
+    const sb = top.child();
+    return { sb, vb: load(sb, p.B, 'b') };
+  });
+  const accumulate = cols.map((j) => `{
+      let bk = kk;
+      let bn = ${j}u;
+      ${ind(bParts[j]!.sb.lines, 6)}
+      acc${j} = acc${j} + av * ${bParts[j]!.vb};
+    }`);
+  const epilogue = cols.map((j) => {
+    const so = top.child();
+    const stores = p.op.outputs.map((o, q) => `${p.outs[q]!}[${p.rank === 3 ? `(z * ${p.UM} + row)` : 'row'} * ${p.UN} + col] = ${so.value(o, 'o')};`);
+    return `{
+    let col = ${j}u;
+    let mmv = acc${j};
+    ${ind([...so.lines, ...stores], 4)}
+  }`;
+  });
+  const main = `@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let z = wid.z;
+  let row = (wid.y * nwg.x + wid.x) * ${WORKGROUP}u + lid;
+  if (row >= ${p.UM}) { return; }
+  ${ind(top.lines, 2)}
+  ${cols.map((j) => `var acc${j} = 0.0;`).join('\n  ')}
+  for (var kk = 0u; kk < ${p.UK}; kk = kk + 1u) {
+    let am = row;
+    let ak = kk;
+    ${ind(sa.lines, 4)}
+    let av = ${va};
+    ${accumulate.join('\n    ')}
+  }
+  ${epilogue.join('\n  ')}
+}`;
+  return kernelSource([p.k.helperSource(), p.b.decls(), p.u.decl(p.b.count), main].filter((x) => x !== ''));
 }
