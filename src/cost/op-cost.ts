@@ -1,4 +1,3 @@
-import { match } from 'ts-pattern';
 import type { Node, NodeId } from '../ir/node.js';
 import { BINARY, MATMUL_WEIGHT, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { numel, type ConcreteShape } from '../ir/shape.js';
@@ -12,14 +11,25 @@ export interface CostGraph {
 
 /** Arithmetic weight of one evaluation of a node (per output cell; reductions per input cell). */
 export function nodeWeight(n: Node): number {
-  return match(n)
-    .with({ op: 'unary' }, (x) => UNARY[x.fn].weight)
-    .with({ op: 'binary' }, (x) => BINARY[x.fn].weight)
-    .with({ op: 'where' }, () => WHERE.weight)
-    .with({ op: 'reduce' }, (x) => REDUCE[x.fn].weight)
-    .with({ op: 'matmul' }, () => MATMUL_WEIGHT)
-    .with({ op: 'input' }, { op: 'const' }, { op: 'reshape' }, { op: 'broadcast' }, { op: 'transpose' }, () => 0)
-    .exhaustive();
+  // A plain switch: this runs for every member of every operator of every plan the search costs.
+  switch (n.op) {
+    case 'unary':
+      return UNARY[n.fn].weight;
+    case 'binary':
+      return BINARY[n.fn].weight;
+    case 'where':
+      return WHERE.weight;
+    case 'reduce':
+      return REDUCE[n.fn].weight;
+    case 'matmul':
+      return MATMUL_WEIGHT;
+    case 'input':
+    case 'const':
+    case 'reshape':
+    case 'broadcast':
+    case 'transpose':
+      return 0;
+  }
 }
 
 /** A reduction runs as two passes (partials, then a small final pass) when few outputs share a long reduction. */
@@ -51,6 +61,7 @@ export function opCost(g: CostGraph, op: FusedOp, p: DeviceProfile): OpCost {
   let mmFlops = 0;
   let launches = 1;
   const space = iterationSpace(g, op);
+  const evaluations = op.template === 'matmul' ? matmulMemberEvaluations(g, op) : null;
   for (const n of members) {
     const w = nodeWeight(n);
     if (n.op === 'matmul') {
@@ -58,9 +69,9 @@ export function opCost(g: CostGraph, op: FusedOp, p: DeviceProfile): OpCost {
       mmFlops += w * size(n.id) * a[a.length - 1]!;
     } else if (n.op === 'reduce') {
       flops += w * size(n.inputs[0]!);
-    } else if (op.template === 'matmul') {
-      flops += w * matmulMemberEvaluations(g, op, n);
-    } else if (op.template === 'row' && isPerRow(g, op, n)) {
+    } else if (evaluations !== null) {
+      flops += w * evaluations(n);
+    } else if (op.template === 'row' && isPerRow(g, n, space)) {
       flops += w * size(n.id);
     } else {
       flops += w * space;
@@ -81,34 +92,38 @@ function iterationSpace(g: CostGraph, op: FusedOp): number {
   return Math.max(...op.outputs.map((o) => numel(g.shapes[o]!)));
 }
 
-function isPerRow(g: CostGraph, op: FusedOp, n: Node): boolean {
+function isPerRow(g: CostGraph, n: Node, space: number): boolean {
   const shape = g.shapes[n.id]!;
-  return shape.length > 0 && shape[shape.length - 1] === 1 && numel(shape) < iterationSpace(g, op);
+  return shape.length > 0 && shape[shape.length - 1] === 1 && numel(shape) < space;
 }
 
 /** Prologue members are re-evaluated on every tile load; epilogue members once per output cell. */
-function matmulMemberEvaluations(g: CostGraph, op: FusedOp, n: Node): number {
+function matmulMemberEvaluations(g: CostGraph, op: FusedOp): (n: Node) => number {
   const mm = g.node(op.members.find((m) => g.node(m).op === 'matmul')!);
   const inside = new Set(op.members);
-  const feeds = (root: NodeId): boolean => {
-    const stack = [root];
+  // The members each operand's prologue is computed from (each operand side walked once).
+  const side = (root: NodeId): Set<NodeId> => {
     const seen = new Set<NodeId>();
+    const stack = [root];
     while (stack.length > 0) {
       const x = stack.pop()!;
-      if (x === n.id) return true;
       if (seen.has(x) || !inside.has(x)) continue;
       seen.add(x);
       stack.push(...g.node(x).inputs);
     }
-    return false;
+    return seen;
   };
+  const aSide = side(mm.inputs[0]!);
+  const bSide = side(mm.inputs[1]!);
   const out = g.shapes[mm.id]!;
   const M = out[out.length - 2]!;
   const N = out[out.length - 1]!;
   // An A-side member is loaded once per column tile of the product, a B-side one per row tile.
-  if (feeds(mm.inputs[0]!)) return numel(g.shapes[n.id]!) * Math.ceil(N / TILE);
-  if (feeds(mm.inputs[1]!)) return numel(g.shapes[n.id]!) * Math.ceil(M / TILE);
-  return numel(out);
+  return (n) => {
+    if (aSide.has(n.id)) return numel(g.shapes[n.id]!) * Math.ceil(N / TILE);
+    if (bSide.has(n.id)) return numel(g.shapes[n.id]!) * Math.ceil(M / TILE);
+    return numel(out);
+  };
 }
 
 export function planCost(g: CostGraph, ops: readonly FusedOp[], p: DeviceProfile): { costs: OpCost[]; ms: number } {

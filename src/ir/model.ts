@@ -1,7 +1,7 @@
 import { bindingError, modelError, shapeError } from './errors.js';
 import { Graph, describeOp } from './graph.js';
 import type { Node, NodeId } from './node.js';
-import { fmtShape, numel, type ConcreteShape, type Dim } from './shape.js';
+import { checkDim, fmtShape, numel, type ConcreteShape, type Dim } from './shape.js';
 
 export interface NamedNode {
   readonly name: string;
@@ -18,23 +18,68 @@ export interface ModelIR {
 
 export type Dims = Readonly<Record<string, number>>;
 
+const KNOWN_OPS: ReadonlySet<string> = new Set(['input', 'const', 'unary', 'binary', 'where', 'reduce', 'matmul', 'transpose', 'reshape', 'broadcast']);
+const ARITY: Readonly<Record<string, number>> = { input: 0, const: 0, unary: 1, binary: 2, where: 3, reduce: 1, matmul: 2, transpose: 1, reshape: 1, broadcast: 1 };
+
+const what = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'string' ? JSON.stringify(x) : typeof x === 'object' ? 'an object' : String(x));
+
+/**
+ * Checks everything the later stages assume of a model, so a ModelIR built by hand (the untyped
+ * API) fails here with FuseplanError('model') instead of producing wrong kernels: the object's
+ * shape, node ids, edges that only point backwards (no cycles, no foreign or out-of-range nodes),
+ * valid dims, unique input and output names, and an input list that names every input the outputs
+ * depend on (an unlisted input would otherwise run as zeros).
+ */
 export function validateModel(m: ModelIR): void {
-  if (m.outputs.length === 0) throw modelError(`model '${m.name}' has no outputs`);
-  const seen = new Set<string>();
-  for (const o of m.outputs) {
-    if (typeof o.name !== 'string' || o.name.length === 0) throw modelError(`model '${m.name}': an output needs a non-empty name`);
-    if (seen.has(o.name)) throw modelError(`model '${m.name}': duplicate output name '${o.name}'`);
-    seen.add(o.name);
-    if (!Number.isInteger(o.node) || m.graph.nodes[o.node] === undefined) {
-      throw modelError(`model '${m.name}': output '${o.name}' is not a node of this model's graph`);
-    }
+  if (typeof m !== 'object' || m === null) throw modelError(`a model must be an object { name, graph, inputs, outputs }, got ${what(m)}`);
+  const name = typeof m.name === 'string' && m.name.length > 0 ? m.name : undefined;
+  if (name === undefined) throw modelError(`a model needs a non-empty string name, got ${what(m.name)}`);
+  const g = m.graph as unknown;
+  if (!(g instanceof Graph) && !(typeof g === 'object' && g !== null && Array.isArray((g as Graph).nodes) && typeof (g as Graph).node === 'function')) {
+    throw modelError(`model '${name}': graph must be a Graph (from model() or new Graph()), got ${what(g)}`);
   }
+  if (!Array.isArray(m.inputs)) throw modelError(`model '${name}': inputs must be an array of { name, node }, got ${what(m.inputs)}`);
+  if (!Array.isArray(m.outputs)) throw modelError(`model '${name}': outputs must be an array of { name, node }, got ${what(m.outputs)}`);
+  if (m.outputs.length === 0) throw modelError(`model '${name}' has no outputs`);
+  const nodes = m.graph.nodes;
   // Graph construction only ever references earlier nodes; check it, since the untyped API could
   // hand us a graph assembled by other means.
-  for (const n of m.graph.nodes) {
-    for (const i of n.inputs) {
-      if (!(i < n.id)) throw modelError(`model '${m.name}': node %${n.id} reads %${i}, which is not earlier (cycle or foreign node)`);
+  nodes.forEach((n, index) => {
+    if (typeof n !== 'object' || n === null || !KNOWN_OPS.has((n as Node).op)) throw modelError(`model '${name}': node %${index} is not a node (op ${what((n as Node | null)?.op)})`);
+    if (n.id !== index) throw modelError(`model '${name}': node at index ${index} has id ${what(n.id)}; ids must equal positions in graph.nodes`);
+    if (!Array.isArray(n.inputs) || n.inputs.length !== ARITY[n.op]) {
+      throw modelError(`model '${name}': node %${index} (${n.op}) must have ${ARITY[n.op]} inputs, got ${Array.isArray(n.inputs) ? n.inputs.length : what(n.inputs)}`);
     }
+    for (const i of n.inputs) {
+      if (!Number.isInteger(i) || i < 0 || !(i < n.id)) throw modelError(`model '${name}': node %${n.id} reads %${i}, which is not earlier (cycle or foreign node)`);
+    }
+    if (!Array.isArray(n.shape)) throw modelError(`model '${name}': node %${index} has no shape array`);
+    n.shape.forEach((d) => checkDim(d, `model '${name}': node %${index} (${describeOp(n)})`));
+  });
+  const seen = new Set<string>();
+  for (const o of m.outputs) {
+    if (typeof o !== 'object' || o === null || typeof o.name !== 'string' || o.name.length === 0) throw modelError(`model '${name}': an output needs a non-empty name, got ${what(o?.name)}`);
+    if (seen.has(o.name)) throw modelError(`model '${name}': duplicate output name '${o.name}'`);
+    seen.add(o.name);
+    if (!Number.isInteger(o.node) || nodes[o.node] === undefined) {
+      throw modelError(`model '${name}': output '${o.name}' is not a node of this model's graph (node ${what(o.node)}, graph has ${nodes.length} nodes)`);
+    }
+  }
+  const inputNames = new Set<string>();
+  const listed = new Set<NodeId>();
+  for (const i of m.inputs) {
+    if (typeof i !== 'object' || i === null || typeof i.name !== 'string' || i.name.length === 0) throw modelError(`model '${name}': an input needs a non-empty name, got ${what(i?.name)}`);
+    if (inputNames.has(i.name)) throw modelError(`model '${name}': duplicate input name '${i.name}'`);
+    inputNames.add(i.name);
+    const n = Number.isInteger(i.node) ? nodes[i.node] : undefined;
+    if (n === undefined) throw modelError(`model '${name}': input '${i.name}' is not a node of this model's graph (node ${what(i.node)})`);
+    if (n.op !== 'input') throw modelError(`model '${name}': input '${i.name}' points at %${n.id}, a ${n.op} node, not an input`);
+    if (n.name !== i.name) throw modelError(`model '${name}': input '${i.name}' points at %${n.id}, which is the input named '${n.name}'`);
+    if (listed.has(n.id)) throw modelError(`model '${name}': inputs '${i.name}' and another entry both point at %${n.id}`);
+    listed.add(n.id);
+  }
+  for (const n of liveNodes(m)) {
+    if (n.op === 'input' && !listed.has(n.id)) throw modelError(`model '${name}': input '${n.name}' (%${n.id}) is used by the outputs but missing from model.inputs`);
   }
 }
 
@@ -75,11 +120,12 @@ export function resolveDim(d: Dim, dims: Dims): number {
  */
 export function bindShapes(m: ModelIR, dims: Dims): ConcreteShape[] {
   validateModel(m);
+  if (typeof dims !== 'object' || dims === null || Array.isArray(dims)) throw bindingError(`dims must be an object of symbol sizes, e.g. { B: 64 }, got ${what(dims)}`);
   const symbols = symbolsOf(m);
   for (const [k, v] of Object.entries(dims)) {
     if (!symbols.has(k)) throw bindingError(`dim '${k}' is not used by model '${m.name}' (its dims: ${[...symbols.keys()].join(', ') || 'none'})`);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw bindingError(`dim '${k}' must be bound to a positive integer, got ${String(v)}`);
+      throw bindingError(`dim '${k}' must be bound to a positive integer, got ${typeof v === 'string' ? `the string ${JSON.stringify(v)}` : String(v)}`);
     }
   }
   for (const [s, where] of symbols) {

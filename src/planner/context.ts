@@ -47,7 +47,8 @@ export function makeContext(model: ModelIR, dims: Dims, limits: DeviceLimits, pr
     isLive: (id) => liveSet.has(id),
     consumers,
     outputs: new Set(model.outputs.map((o) => o.node)),
-    pins: new Set(pins),
+    // A pin on a node no output needs is moot: nothing computes it, so nothing writes it.
+    pins: new Set([...pins].filter((id) => liveSet.has(id))),
     limits,
     profile,
     node: (id) => model.graph.node(id),

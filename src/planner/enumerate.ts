@@ -2,6 +2,7 @@ import type { NodeId } from '../ir/node.js';
 import { nodeWeight, planCost } from '../cost/op-cost.js';
 import { isScalarConst, type PlanContext } from './context.js';
 import type { Builder } from './build.js';
+import { mergeAggregates } from './magg.js';
 import type { Memo } from './memo.js';
 import type { InterestingPoint, Partition } from './partition.js';
 
@@ -30,6 +31,10 @@ export class PartitionSearch {
   pruned = 0;
   private readonly staticBytes: number;
   private readonly computeMs: number;
+  /** Whether two reductions could merge into one multi-aggregate (then groups are not independent). */
+  private readonly maggCandidates: boolean;
+  /** Per producer in the partition: the edges (keys) of the consumers that can fuse it. */
+  private readonly fusableEdges = new Map<NodeId, string[]>();
 
   constructor(
     private readonly ctx: PlanContext,
@@ -53,21 +58,47 @@ export class PartitionSearch {
       else flops += nodeWeight(n) * ctx.sizes[id]!;
     }
     this.computeMs = flops / ctx.profile.flopsPerMs + mm / ctx.profile.matmulFlopsPerMs;
+    const sigs = new Set<string>();
+    let dup = false;
+    for (const id of part.nodes) {
+      const n = ctx.node(id);
+      if (n.op !== 'reduce') continue;
+      const sig = `${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}`;
+      if (sigs.has(sig)) dup = true;
+      sigs.add(sig);
+    }
+    this.maggCandidates = dup;
+    for (const h of part.nodes) {
+      const refs = new Set((memo.entries.get(h) ?? []).flatMap((e) => e.refs));
+      for (const c of refs) if (part.nodes.has(c)) this.fusableEdges.set(c, [...(this.fusableEdges.get(c) ?? []), `${h}<-${c}`]);
+    }
   }
 
-  /** Cost of the partition under a set of cuts (points cut plus the fixed cuts). */
+  /**
+   * Cost of the partition under a set of cuts (points cut plus the fixed cuts): the operators
+   * built, after multi-aggregate merging, exactly as the final plan will run them (so a CSE that
+   * two full aggregates can share inside one MAgg operator is priced as shared).
+   */
   cost(cut: ReadonlySet<string>): number {
     this.evaluated++;
     const cuts = new Set([...this.part.fixedCuts, ...cut]);
     const { ops } = this.builder.build(cuts, this.part.roots, this.part.nodes);
-    return planCost(this.ctx, ops, this.ctx.profile).ms;
+    return planCost(this.ctx, mergeAggregates(this.ctx, ops), this.ctx.profile).ms;
   }
 
-  /** A lower bound for every plan that cuts at least `cut`: each cut producer is written once. */
+  /**
+   * A lower bound for every plan that cuts at least `cut`: each cut producer is written once (roots
+   * are written anyway), and read at least once when every edge that could fuse it is cut (then no
+   * operator but its own computes it, and its consumers' operators read it).
+   */
   lowerBound(cutKeys: Iterable<string>): number {
-    const targets = new Set([...cutKeys].map((k) => Number(k.slice(k.indexOf('<-') + 2))));
+    const keys = new Set(cutKeys);
+    const targets = new Set([...keys].map((k) => Number(k.slice(k.indexOf('<-') + 2))));
     let bytes = this.staticBytes;
-    for (const t of targets) if (!this.part.roots.includes(t)) bytes += this.ctx.sizes[t]! * 4;
+    for (const t of targets) {
+      if (!this.part.roots.includes(t)) bytes += this.ctx.sizes[t]! * 4;
+      if ((this.fusableEdges.get(t) ?? []).every((k) => keys.has(k))) bytes += this.ctx.sizes[t]! * 4;
+    }
     const p = this.ctx.profile;
     return p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs);
   }
@@ -75,7 +106,9 @@ export class PartitionSearch {
   solve(points: readonly InterestingPoint[] = this.part.points, fixed: ReadonlySet<string> = new Set()): SearchResult {
     if (points.length === 0) return { cut: new Set(), ms: this.cost(fixed), evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
     if (points.length > EXHAUSTIVE_LIMIT) return this.heuristic(points, fixed);
-    const split = this.findCutSet(points, fixed);
+    // Multi-aggregate merging can join operators of otherwise independent groups, so their costs
+    // would not add up: structural pruning is only exact without such candidates.
+    const split = this.maggCandidates ? null : this.findCutSet(points, fixed);
     const ordered = split ? [...split.cutSet, ...split.groups.flat()] : orderBySize(this.ctx, points);
     const m = ordered.length;
     const withFixed = (bits: readonly InterestingPoint[]): Set<string> => new Set([...fixed, ...bits.map((p) => p.key)]);

@@ -1,7 +1,7 @@
 import type { NodeId } from '../ir/node.js';
 import { opCost } from '../cost/op-cost.js';
-import type { PlanContext } from './context.js';
-import { dependsOn, viewOf } from './build.js';
+import { computedFrom, viewOf } from './build.js';
+import { isLeaf, type PlanContext } from './context.js';
 import { bindingsOf } from './limits.js';
 import type { FusedOp } from './plan.js';
 
@@ -9,27 +9,62 @@ import type { FusedOp } from './plan.js';
  * Horizontal fusion into multi-aggregate operators: reductions with the same operand shape and
  * the same axes, neither depending on the other, are computed in one pass when the estimated
  * cost of the merged operator beats the two apart (shared inputs are read once, one launch fewer)
- * and the merged kernel stays within the storage-binding limit.
+ * and the merged kernel stays within the storage-binding limit. `sameGroup` restricts which pairs
+ * may merge (the planner merges within partitions first, as the search priced them).
  */
-export function mergeAggregates(ctx: PlanContext, ops: readonly FusedOp[]): FusedOp[] {
+export function mergeAggregates(ctx: PlanContext, ops: readonly FusedOp[], sameGroup: (a: FusedOp, b: FusedOp) => boolean = () => true): FusedOp[] {
   let cur = ops.slice();
+  const sigs = new Map<FusedOp, string | null>();
   const signature = (o: FusedOp): string | null => {
-    if (o.template !== 'cell' && o.template !== 'magg') return null;
-    const reds = o.outputs.map((x) => ctx.node(x));
-    if (reds.length === 0 || reds.some((n) => n.op !== 'reduce')) return null;
-    const sigs = new Set(reds.map((n) => (n.op === 'reduce' ? `${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}` : '')));
-    return sigs.size === 1 ? [...sigs][0]! : null;
+    let s = sigs.get(o);
+    if (s !== undefined) return s;
+    s = null;
+    if (o.template === 'cell' || o.template === 'magg') {
+      const reds = o.outputs.map((x) => ctx.node(x));
+      if (reds.length > 0 && reds.every((n) => n.op === 'reduce')) {
+        const set = new Set(reds.map((n) => (n.op === 'reduce' ? `${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}` : '')));
+        if (set.size === 1) s = [...set][0]!;
+      }
+    }
+    sigs.set(o, s);
+    return s;
   };
   let merged = true;
   while (merged) {
     merged = false;
+    // Neither may wait for the other: checked on the graph (cheap, and it covers paths through
+    // other partitions' operators, which a partition costed alone does not see), then on the
+    // operators at hand.
+    const producer = new Map<NodeId, FusedOp>();
+    for (const o of cur) for (const out of o.outputs) producer.set(out, o);
+    // The operators each one waits for (transitively), computed once per operator and round.
+    const reach = new Map<FusedOp, Set<FusedOp>>();
+    const waitsFor = (a: FusedOp, b: FusedOp): boolean => {
+      let seen = reach.get(a);
+      if (seen === undefined) {
+        seen = new Set<FusedOp>();
+        const stack = [a];
+        while (stack.length > 0) {
+          const x = stack.pop()!;
+          for (const i of x.inputs) {
+            const p = producer.get(viewOf(ctx, i));
+            if (p === undefined || seen.has(p)) continue;
+            seen.add(p);
+            stack.push(p);
+          }
+        }
+        reach.set(a, seen);
+      }
+      return seen.has(b);
+    };
+    const independent = (a: FusedOp, b: FusedOp): boolean => !readsFrom(ctx, a, b) && !readsFrom(ctx, b, a) && !waitsFor(a, b) && !waitsFor(b, a);
     search: for (let i = 0; i < cur.length; i++) {
       const a = cur[i]!;
       const sa = signature(a);
       if (sa === null) continue;
       for (let j = i + 1; j < cur.length; j++) {
         const b = cur[j]!;
-        if (signature(b) !== sa || dependsOn(cur, a, b, (id) => viewOf(ctx, id)) || dependsOn(cur, b, a, (id) => viewOf(ctx, id))) continue;
+        if (signature(b) !== sa || !sameGroup(a, b) || !independent(a, b)) continue;
         const m = union(a, b);
         if (bindingsOf(ctx, m) > ctx.limits.maxStorageBuffersPerShaderStage) continue;
         const p = ctx.profile;
@@ -42,6 +77,14 @@ export function mergeAggregates(ctx: PlanContext, ops: readonly FusedOp[]): Fuse
     }
   }
   return cur;
+}
+
+/** Whether some non-leaf input of `a` is (computed from) an output of `b`. */
+function readsFrom(ctx: PlanContext, a: FusedOp, b: FusedOp): boolean {
+  return a.inputs.some((i) => {
+    const x = viewOf(ctx, i);
+    return !isLeaf(ctx.node(x)) && b.outputs.some((o) => o === x || computedFrom(ctx, x, o));
+  });
 }
 
 function union(a: FusedOp, b: FusedOp): FusedOp {

@@ -67,9 +67,15 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
         .exhaustive();
     }
     const limitCuts = new Map<string, Decision['reason']>();
-    ops = buildWithinLimits(ctx, builder, chosen, limitCuts);
+    const forcedCuts = new Map<string, Decision['reason']>();
+    ops = buildWithinLimits(ctx, builder, chosen, limitCuts, forcedCuts);
+    // Multi-aggregates within each partition first, exactly as PartitionSearch priced them, then
+    // across partitions (reductions that only share inputs).
+    const partOf = new Map<NodeId, number>();
+    for (const p of parts) for (const n of p.nodes) partOf.set(n, p.id);
+    ops = mergeAggregates(ctx, ops, (a, b) => partOf.get(a.members[0]!) === partOf.get(b.members[0]!));
     ops = mergeAggregates(ctx, ops);
-    decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, limitCuts));
+    decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, limitCuts, forcedCuts));
   }
   ops = topoOrder(ops, (id) => viewOf(ctx, id)).map((o, i) => ({ ...o, id: i }));
   for (const o of model.outputs) decisions.push({ producer: o.node, outcome: 'cut', reason: { kind: 'output' } });
@@ -97,14 +103,23 @@ function unfused(ctx: PlanContext): FusedOp[] {
 }
 
 /** Builds, then cuts into any operator over the storage-binding limit until all fit. */
-function buildWithinLimits(ctx: PlanContext, builder: Builder, cuts: Set<string>, limitCuts: Map<string, Decision['reason']>): FusedOp[] {
+function buildWithinLimits(
+  ctx: PlanContext,
+  builder: Builder,
+  cuts: Set<string>,
+  limitCuts: Map<string, Decision['reason']>,
+  forcedCuts: Map<string, Decision['reason']>,
+): FusedOp[] {
   const allowed = ctx.limits.maxStorageBuffersPerShaderStage;
   const roots = [...ctx.outputs, ...ctx.pins];
   for (;;) {
-    const { ops } = builder.build(cuts, roots);
+    const { ops, forced } = builder.build(cuts, roots);
     const over = ops.find((o) => bindingsOf(ctx, o) > allowed);
-    if (over === undefined) return ops;
-    const split = splitPoint(ctx, over);
+    if (over === undefined) {
+      for (const [k, rule] of forced) forcedCuts.set(k, { kind: 'template', rule });
+      return ops;
+    }
+    const split = splitPoint(ctx, over, allowed);
     if (split === null) throw new Error(`planner: operator rooted at %${over.outputs[0]} needs ${bindingsOf(ctx, over)} storage buffers and cannot be split below ${allowed}`);
     for (const [h, c] of split.edges) {
       cuts.add(edgeKey(h, c));
@@ -140,7 +155,10 @@ function explainEdges(
   pointCut: ReadonlyMap<string, Decision['reason']>,
   pointFused: ReadonlyMap<string, Decision['reason']>,
   limitCuts: ReadonlyMap<string, Decision['reason']>,
+  forcedCuts: ReadonlyMap<string, Decision['reason']>,
 ): Decision[] {
+  // Keyed by edge and outcome: an edge can be fused in one operator and read in another (which
+  // recomputes the consumer with a plan that does not fuse it).
   const out = new Map<string, Decision>();
   for (const op of ops) {
     const inside = new Set(op.members);
@@ -150,7 +168,7 @@ function explainEdges(
         const key = edgeKey(h, c);
         if (inside.has(c)) {
           const r = pointFused.get(key);
-          if (r) out.set(key, { producer: c, consumer: h, outcome: 'fused', reason: r });
+          if (r) out.set(`${key}|fused`, { producer: c, consumer: h, outcome: 'fused', reason: r });
           continue;
         }
         if (isLeaf(cn)) continue;
@@ -158,10 +176,11 @@ function explainEdges(
           ? { kind: 'pin' }
           : (limitCuts.get(key) ??
             pointCut.get(key) ??
+            forcedCuts.get(key) ??
             (memo.rejected.has(key)
               ? { kind: 'template', rule: memo.rejected.get(key)! }
               : { kind: 'template', rule: `the ${op.template} plan chosen at %${h} reads it (a plan fusing it would not be valid or ranks lower)` }));
-        out.set(key, { producer: c, consumer: h, outcome: 'cut', reason });
+        out.set(`${key}|cut`, { producer: c, consumer: h, outcome: 'cut', reason });
       }
     }
   }

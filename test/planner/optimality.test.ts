@@ -1,0 +1,73 @@
+/**
+ * The cost strategy's selection is optimal: on random CSE-heavy DAGs with at most MAX_POINTS
+ * interesting points in total, enumerating every assignment of every point (globally, across
+ * partitions, no pruning) finds no plan cheaper than the union of PartitionSearch.solve()'s cuts.
+ * The objective is the search's: the builder's operators for those cuts (roots = outputs and
+ * pins, plus the pins' fixed cuts), merged into multi-aggregates per partition, priced by planCost.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { planCost } from '../../src/cost/op-cost.js';
+import { PartitionSearch } from '../../src/planner/enumerate.js';
+import { planModel } from '../../src/planner/planner.js';
+import { fuzzParams } from '../support/fuzz-config.js';
+import { buildCse, cseRecipeArb } from '../support/cse-dag.js';
+import { objective, setup } from './helpers.js';
+
+const MAX_POINTS = 10;
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+
+describe('cost strategy = brute force over all interesting points', () => {
+  it('on random CSE-heavy DAGs (and the distribution has points)', () => {
+    let cases = 0;
+    let withTwoOrMore = 0;
+    let maxPoints = 0;
+    let multiPartition = 0;
+    fc.assert(
+      fc.property(cseRecipeArb(), (r) => {
+        const model = buildCse(r);
+        const s = setup(model, {});
+        const points = s.parts.flatMap((p) => p.points);
+        if (points.length > MAX_POINTS) return; // too many for brute force; counted as not sampled
+        cases++;
+        if (points.length >= 2) withTwoOrMore++;
+        if (s.parts.filter((p) => p.points.length > 0).length >= 2) multiPartition++;
+        maxPoints = Math.max(maxPoints, points.length);
+
+        // The search, partition by partition.
+        const chosen = new Set<string>();
+        let searchMs = 0;
+        for (const part of s.parts) {
+          const r = new PartitionSearch(s.ctx, s.memo, s.builder, part).solve();
+          expect(r.exhaustive).toBe(true);
+          for (const k of r.cut) chosen.add(k);
+          searchMs += r.ms;
+        }
+        const chosenMs = objective(s, chosen);
+        // Partitions are independent: the whole model's cost is the sum of the partitions' costs.
+        expect(close(chosenMs, searchMs), `sum of partition costs ${searchMs} vs whole-model cost ${chosenMs}`).toBe(true);
+
+        // Brute force: every subset of every point, globally.
+        let best = Infinity;
+        let bestCut: string[] = [];
+        for (let mask = 0; mask < 1 << points.length; mask++) {
+          const cut = points.filter((_, i) => (mask >> i) & 1).map((p) => p.key);
+          const ms = objective(s, cut);
+          if (ms < best) (best = ms), (bestCut = cut);
+        }
+        expect(chosenMs <= best * (1 + 1e-9), `search ${chosenMs} [${[...chosen].join(' ')}] vs brute force ${best} [${bestCut.join(' ')}]`).toBe(true);
+
+        // The planner's final plan is that selection (global multi-aggregate merging only lowers it).
+        const plan = planModel(model, {}, { strategy: 'cost' });
+        expect(plan.search.exhaustive).toBe(true);
+        expect(close(planCost(s.ctx, plan.ops, s.ctx.profile).ms, plan.estimatedMs)).toBe(true);
+        if (!plan.decisions.some((d) => d.reason.kind === 'limit')) expect(plan.estimatedMs).toBeLessThanOrEqual(best * (1 + 1e-9));
+      }),
+      fuzzParams(250),
+    );
+    expect(cases).toBeGreaterThan(100);
+    expect(withTwoOrMore / cases).toBeGreaterThanOrEqual(0.3);
+    expect(maxPoints).toBeGreaterThanOrEqual(6);
+    expect(multiPartition).toBeGreaterThan(0);
+  });
+});
