@@ -8,6 +8,12 @@ import type { InterestingPoint, Partition } from './partition.js';
 
 /** Above this many interesting points a partition is solved heuristically (and reported so). */
 export const EXHAUSTIVE_LIMIT = 20;
+/**
+ * Plans costed per partition before the exact walk gives up: a weak lower bound can leave a
+ * 20-point partition at 2^20 costings (tens of seconds). Past the budget the best plan so far is
+ * polished by local search and the result is reported as not exhaustive.
+ */
+export const DEFAULT_SEARCH_BUDGET = 16384;
 
 export interface SearchResult {
   /** The chosen cuts among the partition's points. */
@@ -103,7 +109,18 @@ export class PartitionSearch {
     return p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs);
   }
 
+  /** Set when the evaluation budget ran out: the result is then not proven optimal. */
+  private truncated = false;
+  budget = DEFAULT_SEARCH_BUDGET;
+
   solve(points: readonly InterestingPoint[] = this.part.points, fixed: ReadonlySet<string> = new Set()): SearchResult {
+    const r = this.solveExact(points, fixed);
+    if (!this.truncated || points.length > EXHAUSTIVE_LIMIT) return r;
+    const polished = this.heuristic(points, fixed, r.cut);
+    return polished.ms < r.ms ? polished : { ...r, exhaustive: false };
+  }
+
+  private solveExact(points: readonly InterestingPoint[], fixed: ReadonlySet<string>): SearchResult {
     if (points.length === 0) return { cut: new Set(), ms: this.cost(fixed), evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
     if (points.length > EXHAUSTIVE_LIMIT) return this.heuristic(points, fixed);
     // Multi-aggregate merging can join operators of otherwise independent groups, so their costs
@@ -121,6 +138,10 @@ export class PartitionSearch {
     // With a cut set first, the all-true block [end, 2^m) is solved structurally below.
     const end = split ? ((1 << split.cutSet.length) - 1) << (m - split.cutSet.length) : 1 << m;
     for (let i = 1; i < end; ) {
+      if (this.evaluated >= this.budget) {
+        this.truncated = true;
+        break;
+      }
       const q = assignment(i);
       const last = lastSetBit(i, m);
       if (this.lowerBound([...fixed, ...q.map((p) => p.key)]) >= best) {
@@ -142,7 +163,7 @@ export class PartitionSearch {
       const base = new Set([...fixed, ...split.cutSet.map((p) => p.key)]);
       const chosen: InterestingPoint[] = [...split.cutSet];
       for (const g of split.groups) {
-        const r = this.solve(g, base);
+        const r = this.solveExact(g, base);
         for (const p of g) if (r.cut.has(p.key)) chosen.push(p);
       }
       const c = this.cost(withFixed(chosen));
@@ -151,13 +172,13 @@ export class PartitionSearch {
       const structural = split.groups.reduce((s, g) => s + (1 << g.length), 0);
       this.pruned += Math.max(0, skipped - structural);
     }
-    return { cut: new Set(bestBits.map((p) => p.key)), ms: best, evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
+    return { cut: new Set(bestBits.map((p) => p.key)), ms: best, evaluated: this.evaluated, pruned: this.pruned, exhaustive: !this.truncated };
   }
 
   /** Above the limit: opening plans, then flip single points while that improves (local search). */
-  private heuristic(points: readonly InterestingPoint[], fixed: ReadonlySet<string>): SearchResult {
+  private heuristic(points: readonly InterestingPoint[], fixed: ReadonlySet<string>, start?: ReadonlySet<string>): SearchResult {
     const cost = (s: ReadonlySet<string>): number => this.cost(new Set([...fixed, ...s]));
-    let cur = new Set<string>();
+    let cur = new Set<string>(start ?? []);
     let best = cost(cur);
     const all = new Set(points.map((p) => p.key));
     const allCost = cost(all);

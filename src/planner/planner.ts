@@ -20,6 +20,8 @@ export interface PlanOptions {
   readonly profile?: DeviceProfile;
   /** Nodes to keep materialized (never fused into a consumer), besides DSL pins. */
   readonly materialize?: readonly NodeId[];
+  /** Plans costed per partition before the exact search stops (default DEFAULT_SEARCH_BUDGET). */
+  readonly searchBudget?: number;
 }
 
 /** Plans a model: which ops run fused in which kernels, by the chosen strategy. */
@@ -54,6 +56,7 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
         })
         .with('cost', () => {
           const s = new PartitionSearch(ctx, memo, builder, part);
+          if (opts.searchBudget !== undefined) s.budget = opts.searchBudget;
           const r = s.solve();
           search = {
             ...search,
