@@ -40,7 +40,7 @@ export function explainText(plan: Plan, extras: ExplainExtras = {}): string {
     `  ${plan.ops.length} fused operators, ${plan.costs.reduce((a, c) => a + c.launches, 0)} kernel launches, estimated ${fmtMs(plan.estimatedMs)}; planned in ${fmtMs(plan.planningMs)}`,
   );
   if (plan.strategy === 'cost') {
-    lines.push(`  search: ${s.partitions} partitions, ${s.interestingPoints} interesting points, ${s.plansEvaluated} plans costed, ${s.plansPruned} pruned, ${s.exhaustive ? 'exhaustive' : 'HEURISTIC (a partition exceeded the exhaustive limit)'}`);
+    lines.push(`  search: ${s.partitions} partitions, ${s.interestingPoints} interesting points, ${s.plansEvaluated} plans costed, ${s.plansPruned} pruned, ${s.exhaustive ? 'exhaustive' : 'HEURISTIC (a partition exceeded the exhaustive limit of points or the search budget)'}`);
   }
   if (extras.memory) {
     lines.push(`  memory: peak ${fmtBytes(extras.memory.peakBytes)} of intermediates live at once (${fmtBytes(extras.memory.totalIntermediateBytes)} if none were reused)`);
