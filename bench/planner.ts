@@ -12,6 +12,7 @@
  * larger sizes are skipped (the heuristic search on huge partitions grows quadratically).
  * No GPU needed: planning is pure.
  */
+import { seededRandom } from '../src/api/random-inputs.js';
 import { writeFileSync } from 'node:fs';
 import { f32, gelu, layerNorm, model, softmax, type Model, type Shape, type Tensor } from '../src/dsl/index.js';
 import { liveNodes } from '../src/ir/model.js';
@@ -35,17 +36,8 @@ const RUNS = Number(arg('runs') ?? 5);
 const JSON_OUT = arg('json');
 const MAX_MS = Number(arg('max-ms') ?? 10000);
 
-/** A tiny deterministic PRNG, so every run plans the same graphs. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A deterministic PRNG, so every run plans the same graphs.
+const prng = seededRandom;
 
 const N = 1024;
 const M = 256;

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { seededRandom } from '../../src/api/random-inputs.js';
 import { Graph } from '../../src/ir/graph.js';
 import { symbolsOf, type Dims, type ModelIR } from '../../src/ir/model.js';
 import type { NodeId } from '../../src/ir/node.js';
@@ -75,17 +76,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('aggpair' as const), a: pick, b: pick, axesMask: fc.nat(7) }),
 );
 
-/** A small deterministic PRNG (mulberry32), so inputs follow from the recipe's seed. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Inputs follow from the recipe's seed (the same seeded PRNG the CLI uses). */
+export const prng = seededRandom;
 
 export function buildRecipe(r: Recipe, name = 'random'): Built {
   const g = new Graph();
