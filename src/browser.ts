@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Browser entry point: the same API as the Node entry, with a runtime over navigator.gpu and no
  * path to the `webgpu` (Dawn) package.

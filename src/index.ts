@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * fuseplan: write tensor models in a typed DSL, plan operator fusion by cost, run fused WGSL
  * kernels on WebGPU. Node entry point (the browser entry is ./browser.ts).
@@ -10,3 +11,7 @@ export { compareToReference, toleranceFor, DEFAULT_TOLERANCE, TRIG_TOLERANCE, ty
 export { FuseplanError, type ErrorCode } from './ir/errors.js';
 export { printModel, type ModelIR, type Dims } from './ir/model.js';
 export { createRuntime, WEBGPU_DEFAULT_LIMITS, type Runtime, type RuntimeOptions, type DeviceLimits } from './runtime/index.js';
+export { explainHtml } from './viewer/html.js';
+export { DEFAULT_PROFILE, type DeviceProfile, type KernelParams, type TemplateRates } from './cost/profile.js';
+export { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from './cost/calibrate.js';
+export { profileFor, loadProfile, saveProfile, latestProfile, readProfileFile, cacheDir, type StoredProfile } from './cost/profile-store.js';

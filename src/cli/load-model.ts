@@ -16,10 +16,30 @@ export async function loadModel(file: string | undefined): Promise<LoadedModel> 
   if (!file) throw new UsageError('missing <model-file> (a .ts or .js file whose default export is a model)');
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`model file not found: ${file}`);
-  const mod = (await import(pathToFileURL(path).href)) as { default?: unknown; dims?: unknown };
+  const mod = (await importModelFile(path)) as { default?: unknown; dims?: unknown };
   const m = mod.default as { ir?: ModelIR } | ModelIR | undefined;
   const ir = m && typeof m === 'object' ? ('ir' in m && m.ir ? m.ir : 'graph' in m ? (m as ModelIR) : undefined) : undefined;
   if (!ir) throw new UsageError(`${file}: the default export is not a model (build one with model(...) from 'fuseplan')`);
   const dims = mod.dims && typeof mod.dims === 'object' ? (mod.dims as Record<string, number>) : {};
   return { ir, dims, file };
+}
+
+/**
+ * Imports a model file. A TypeScript file in a package without `"type": "module"` is loaded by tsx
+ * as CommonJS, and Node then refuses its import syntax (ERR_REQUIRE_CYCLE_MODULE on Node 20.19+,
+ * ERR_REQUIRE_ESM before): load such a file as an ES module through tsx's scoped loader instead.
+ */
+async function importModelFile(path: string): Promise<unknown> {
+  const url = pathToFileURL(path).href;
+  try {
+    return await import(url);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (!/\.[cm]?tsx?$/.test(path) || typeof code !== 'string' || !code.startsWith('ERR_REQUIRE')) throw e;
+    const { tsImport } = await import('tsx/esm/api');
+    const ns = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    // tsx compiles such a file to CommonJS: the namespace's default is then its module.exports.
+    const exports = ns.default;
+    return exports !== null && typeof exports === 'object' && 'default' in exports ? exports : ns;
+  }
 }

@@ -5,14 +5,17 @@ import { compile, type ExplainFormat } from '../api/compile.js';
 import { exitCodeFor, parseDims, parseStrategy, UsageError } from './args.js';
 import { loadModel } from './load-model.js';
 import { runCommand, type RunFlags } from './run.js';
+import { calibrateCommand, profileForExplain, type CalibrateFlags } from './calibrate.js';
+import { explainHtml } from '../viewer/html.js';
 
-const FORMATS: readonly ExplainFormat[] = ['text', 'json', 'dot', 'wgsl', 'ir'];
+const FORMATS: readonly (ExplainFormat | 'html')[] = ['text', 'json', 'dot', 'wgsl', 'ir', 'html'];
 
 interface ExplainFlags {
   dims?: string;
   strategy?: string;
   format?: string;
   output?: string;
+  deviceProfile?: string;
 }
 
 function program(out: (s: string) => void): Command {
@@ -27,12 +30,13 @@ function program(out: (s: string) => void): Command {
     .option('--strategy <name>', 'cost | fuse-all | fuse-no-redundancy | none', 'cost')
     .option('--format <fmt>', `output format: ${FORMATS.join(' | ')}`, 'text')
     .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--device-profile <file>', "cost profile: a calibration file, or 'default' (default: the most recently calibrated profile, else the built-in one)")
     .action(async (file: string, f: ExplainFlags) => {
-      const format = (f.format ?? 'text') as ExplainFormat;
+      const format = (f.format ?? 'text') as ExplainFormat | 'html';
       if (!FORMATS.includes(format)) throw new UsageError(`--format: '${f.format}' is not one of ${FORMATS.join(', ')}`);
       const m = await loadModel(file);
-      const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy) });
-      const text = plan.explain(format);
+      const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy), profile: profileForExplain(f.deviceProfile) });
+      const text = format === 'html' ? await explainHtml(plan) : plan.explain(format);
       if (f.output) {
         writeFileSync(f.output, text + '\n');
         process.stderr.write(`wrote ${f.output}\n`);
@@ -48,7 +52,14 @@ function program(out: (s: string) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--seed <n>', 'seed of the random inputs', '1')
     .option('--runs <n>', 'timed runs after one warm-up', '5')
+    .option('--device-profile <file>', "cost profile: a calibration file, or 'default' (default: the adapter's calibrated profile, else the built-in one)")
     .action(async (file: string, f: RunFlags) => runCommand(file, f, out));
+  p.command('calibrate')
+    .description('measure this adapter (bandwidth, arithmetic, launches, matmul; kernel variants) and cache the cost profile planning uses')
+    .option('--force', 'measure again even if a profile for this adapter is cached')
+    .option('--quick', 'small sizes, few rounds: a rough profile in a few seconds')
+    .option('--json', 'print the stored profile as JSON')
+    .action(async (f: CalibrateFlags) => calibrateCommand(f, out));
   return p;
 }
 
