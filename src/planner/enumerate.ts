@@ -13,6 +13,8 @@ export const EXHAUSTIVE_LIMIT = 20;
  * 20-point partition at 2^20 costings (tens of seconds). Past the budget the best plan so far is
  * polished by local search and the result is reported as not exhaustive.
  */
+/** Tie-break weight on bytes moved (1e-12 ms per byte: 1 MB adds a nanosecond). */
+const TIE_MS_PER_BYTE = 1e-12;
 export const DEFAULT_SEARCH_BUDGET = 16384;
 
 export interface SearchResult {
@@ -86,10 +88,26 @@ export class PartitionSearch {
    * two full aggregates can share inside one MAgg operator is priced as shared).
    */
   cost(cut: ReadonlySet<string>): number {
-    this.evaluated++;
+    return this.evaluate(cut).ms;
+  }
+
+  /**
+   * What the search compares: the cost plus a tie-break on bytes moved. Ties are common when
+   * operators are compute-bound (an extra write is free in the model), and on a device compute
+   * and memory overlap imperfectly, so the plan moving fewer bytes should win them.
+   */
+  private score(cut: ReadonlySet<string>): number {
+    const { ms, bytes } = this.evaluate(cut);
+    return ms + TIE_MS_PER_BYTE * bytes;
+  }
+
+  /** `count`: whether this costing is part of the search (reports re-cost the chosen plan). */
+  private evaluate(cut: ReadonlySet<string>, count = true): { ms: number; bytes: number } {
+    if (count) this.evaluated++;
     const cuts = new Set([...this.part.fixedCuts, ...cut]);
     const { ops } = this.builder.build(cuts, this.part.roots, this.part.nodes);
-    return planCost(this.ctx, mergeAggregates(this.ctx, ops), this.ctx.profile).ms;
+    const { costs, ms } = planCost(this.ctx, mergeAggregates(this.ctx, ops), this.ctx.profile);
+    return { ms, bytes: costs.reduce((s, c) => s + c.bytesRead + c.bytesWritten, 0) };
   }
 
   /**
@@ -106,7 +124,7 @@ export class PartitionSearch {
       if ((this.fusableEdges.get(t) ?? []).every((k) => keys.has(k))) bytes += this.ctx.sizes[t]! * 4;
     }
     const p = this.ctx.profile;
-    return p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs);
+    return p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs) + TIE_MS_PER_BYTE * bytes;
   }
 
   /** Set when the evaluation budget ran out: the result is then not proven optimal. */
@@ -114,14 +132,17 @@ export class PartitionSearch {
   budget = DEFAULT_SEARCH_BUDGET;
 
   solve(points: readonly InterestingPoint[] = this.part.points, fixed: ReadonlySet<string> = new Set()): SearchResult {
-    const r = this.solveExact(points, fixed);
-    if (!this.truncated || points.length > EXHAUSTIVE_LIMIT) return r;
-    const polished = this.heuristic(points, fixed, r.cut);
-    return polished.ms < r.ms ? polished : { ...r, exhaustive: false };
+    let r = this.solveExact(points, fixed);
+    if (this.truncated && points.length <= EXHAUSTIVE_LIMIT) {
+      const polished = this.heuristic(points, fixed, r.cut);
+      r = polished.ms < r.ms ? polished : { ...r, exhaustive: false };
+    }
+    // Scores carry the bytes tie-break; report the plain estimate.
+    return { ...r, ms: this.evaluate(new Set([...fixed, ...r.cut]), false).ms, evaluated: this.evaluated };
   }
 
   private solveExact(points: readonly InterestingPoint[], fixed: ReadonlySet<string>): SearchResult {
-    if (points.length === 0) return { cut: new Set(), ms: this.cost(fixed), evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
+    if (points.length === 0) return { cut: new Set(), ms: this.score(fixed), evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
     if (points.length > EXHAUSTIVE_LIMIT) return this.heuristic(points, fixed);
     // Multi-aggregate merging can join operators of otherwise independent groups, so their costs
     // would not add up: structural pruning is only exact without such candidates.
@@ -132,8 +153,8 @@ export class PartitionSearch {
     const assignment = (i: number): InterestingPoint[] => ordered.filter((_, j) => (i >> (m - 1 - j)) & 1);
     // Opening plans: all fused, all cut.
     let bestBits: InterestingPoint[] = [];
-    let best = this.cost(withFixed([]));
-    const allCut = this.cost(withFixed(ordered));
+    let best = this.score(withFixed([]));
+    const allCut = this.score(withFixed(ordered));
     if (allCut < best) (best = allCut), (bestBits = ordered.slice());
     // With a cut set first, the all-true block [end, 2^m) is solved structurally below.
     const end = split ? ((1 << split.cutSet.length) - 1) << (m - split.cutSet.length) : 1 << m;
@@ -152,7 +173,7 @@ export class PartitionSearch {
         continue;
       }
       if (i !== (1 << m) - 1) {
-        const c = this.cost(withFixed(q));
+        const c = this.score(withFixed(q));
         if (c < best) (best = c), (bestBits = q);
       }
       i++;
@@ -166,7 +187,7 @@ export class PartitionSearch {
         const r = this.solveExact(g, base);
         for (const p of g) if (r.cut.has(p.key)) chosen.push(p);
       }
-      const c = this.cost(withFixed(chosen));
+      const c = this.score(withFixed(chosen));
       if (c < best) (best = c), (bestBits = chosen);
       const skipped = (1 << m) - end;
       const structural = split.groups.reduce((s, g) => s + (1 << g.length), 0);
@@ -177,7 +198,7 @@ export class PartitionSearch {
 
   /** Above the limit: opening plans, then flip single points while that improves (local search). */
   private heuristic(points: readonly InterestingPoint[], fixed: ReadonlySet<string>, start?: ReadonlySet<string>): SearchResult {
-    const cost = (s: ReadonlySet<string>): number => this.cost(new Set([...fixed, ...s]));
+    const cost = (s: ReadonlySet<string>): number => this.score(new Set([...fixed, ...s]));
     let cur = new Set<string>(start ?? []);
     let best = cost(cur);
     const all = new Set(points.map((p) => p.key));
