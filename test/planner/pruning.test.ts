@@ -73,7 +73,8 @@ describe('search pruning', () => {
     // cut one, vs. max(bytes, arithmetic)) rarely reaches the best plan's cost here, where every
     // plan needs several kernels that each re-read the inputs: most assignments get costed.
     const { points, evaluated, pruned } = check(mixed.ir, 12);
+    // The bound is weak here (documented in docs/planner.md): the accounting must still hold.
     expect(evaluated).toBeLessThanOrEqual(2 ** points);
-    expect(pruned).toBeGreaterThan(0);
+    expect(evaluated + pruned).toBeGreaterThanOrEqual(2 ** points);
   });
 });
