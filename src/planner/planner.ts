@@ -22,6 +22,12 @@ export interface PlanOptions {
   readonly materialize?: readonly NodeId[];
   /** Plans costed per partition before the exact search stops (default DEFAULT_SEARCH_BUDGET). */
   readonly searchBudget?: number;
+  /**
+   * Instead of the strategy's choice, cut exactly these interesting points (edge keys
+   * `consumer<-producer`, see partition.ts) and fuse the others; construction, limits and
+   * multi-aggregate merging are as usual. For cost-model fidelity checks and what-if plans.
+   */
+  readonly cuts?: Iterable<string>;
 }
 
 /** Plans a model: which ops run fused in which kernels, by the chosen strategy. */
@@ -44,7 +50,12 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     const chosen = new Set<string>(fixed);
     const pointReason = new Map<string, Decision['reason']>();
     const pointFused = new Map<string, Decision['reason']>();
+    const given = opts.cuts === undefined ? null : new Set(opts.cuts);
     for (const part of parts) {
+      if (given !== null) {
+        for (const p of part.points) (given.has(p.key) ? (chosen.add(p.key), pointReason) : pointFused).set(p.key, { kind: 'strategy', strategy });
+        continue;
+      }
       match(strategy)
         .with('fuse-all', () => part.points.forEach((p) => pointFused.set(p.key, { kind: 'strategy', strategy })))
         .with('fuse-no-redundancy', () => {
@@ -139,12 +150,14 @@ function recordPointDecisions(
   cutReason: Map<string, Decision['reason']>,
   fusedReason: Map<string, Decision['reason']>,
 ): void {
-  // The alternative of each point: the same assignment with that one point flipped.
+  // The alternative of a cut point: the same assignment with that point fused. Of a fused point:
+  // the producer materialized for real, i.e. every point on it cut (as materialize() would do) --
+  // cutting one edge alone is often healed by another path fusing the producer anyway.
   if (part.points.length > EXHAUSTIVE_LIMIT) return;
   for (const p of part.points as InterestingPoint[]) {
     const flipped = new Set(cut);
     if (flipped.has(p.key)) flipped.delete(p.key);
-    else flipped.add(p.key);
+    else for (const q of part.points) if (q.producer === p.producer) flipped.add(q.key);
     const alternativeMs = s.cost(flipped);
     (cut.has(p.key) ? cutReason : fusedReason).set(p.key, { kind: 'cost', chosenMs: ms, alternativeMs });
   }
