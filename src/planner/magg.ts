@@ -13,18 +13,40 @@ import type { FusedOp } from './plan.js';
  * may merge (the planner merges within partitions first, as the search priced them).
  */
 export function mergeAggregates(ctx: PlanContext, ops: readonly FusedOp[], sameGroup: (a: FusedOp, b: FusedOp) => boolean = () => true): FusedOp[] {
+  return mergeOperators(ctx, ops, false, sameGroup);
+}
+
+/**
+ * Horizontal fusion of siblings, after the search: row programs over the same row space, and
+ * elementwise cell operators over the same iteration space, that neither depend on each other,
+ * become one operator with both outputs when that is cheaper (shared inputs and shared members
+ * are then read and computed once; e.g. a softmax's probabilities and its cross-entropy).
+ * Applied to the final plan only: merging across independent groups would void the search's
+ * structural pruning, and it can only lower the plan's cost.
+ */
+export function mergeSiblings(ctx: PlanContext, ops: readonly FusedOp[]): FusedOp[] {
+  return mergeOperators(ctx, ops, true, () => true);
+}
+
+function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boolean, sameGroup: (a: FusedOp, b: FusedOp) => boolean): FusedOp[] {
   let cur = ops.slice();
   const sigs = new Map<FusedOp, string | null>();
   const signature = (o: FusedOp): string | null => {
     let s = sigs.get(o);
     if (s !== undefined) return s;
     s = null;
+    const nodes = o.members.map((x) => ctx.node(x));
     if (o.template === 'cell' || o.template === 'magg') {
       const reds = o.outputs.map((x) => ctx.node(x));
       if (reds.length > 0 && reds.every((n) => n.op === 'reduce')) {
-        const set = new Set(reds.map((n) => (n.op === 'reduce' ? `${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}` : '')));
+        const set = new Set(reds.map((n) => (n.op === 'reduce' ? `agg|${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}` : '')));
         if (set.size === 1) s = [...set][0]!;
+      } else if (siblings && o.template === 'cell' && !nodes.some((n) => n.op === 'reduce' || n.op === 'transpose')) {
+        s = `cell|${ctx.shapes[o.outputs[0]!]!.join('x')}`;
       }
+    } else if (siblings && o.template === 'row') {
+      const r = nodes.find((n) => n.op === 'reduce');
+      if (r !== undefined) s = `row|${ctx.shapes[r.inputs[0]!]!.join('x')}`;
     }
     sigs.set(o, s);
     return s;
@@ -65,7 +87,7 @@ export function mergeAggregates(ctx: PlanContext, ops: readonly FusedOp[], sameG
       for (let j = i + 1; j < cur.length; j++) {
         const b = cur[j]!;
         if (signature(b) !== sa || !sameGroup(a, b) || !independent(a, b)) continue;
-        const m = union(a, b);
+        const m = union(a, b, sa);
         if (bindingsOf(ctx, m) > ctx.limits.maxStorageBuffersPerShaderStage) continue;
         const p = ctx.profile;
         if (opCost(ctx, m, p).ms >= opCost(ctx, a, p).ms + opCost(ctx, b, p).ms) continue;
@@ -87,13 +109,15 @@ function readsFrom(ctx: PlanContext, a: FusedOp, b: FusedOp): boolean {
   });
 }
 
-function union(a: FusedOp, b: FusedOp): FusedOp {
+/** Reductions merge into a multi-aggregate; row programs and elementwise cells keep their template. */
+function union(a: FusedOp, b: FusedOp, sig: string): FusedOp {
+  const template = sig.startsWith('row|') ? 'row' : sig.startsWith('cell|') ? 'cell' : 'magg';
   const sorted = (s: Iterable<NodeId>): NodeId[] => [...new Set(s)].sort((x, y) => x - y);
   const members = sorted([...a.members, ...b.members]);
   const inside = new Set(members);
   return {
     id: a.id,
-    template: 'magg',
+    template,
     members,
     outputs: sorted([...a.outputs, ...b.outputs]),
     inputs: sorted([...a.inputs, ...b.inputs].filter((x) => !inside.has(x))),

@@ -9,7 +9,7 @@ import { Builder, viewOf } from './build.js';
 import { isLeaf, makeContext, type PlanContext } from './context.js';
 import { EXHAUSTIVE_LIMIT, PartitionSearch } from './enumerate.js';
 import { bindingsOf, splitPoint } from './limits.js';
-import { mergeAggregates } from './magg.js';
+import { mergeAggregates, mergeSiblings } from './magg.js';
 import { edgeKey, explore, type Memo } from './memo.js';
 import { findPartitions, type InterestingPoint, type Partition } from './partition.js';
 import type { Decision, FusedOp, Plan, SearchStats, Strategy } from './plan.js';
@@ -89,6 +89,7 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     for (const p of parts) for (const n of p.nodes) partOf.set(n, p.id);
     ops = mergeAggregates(ctx, ops, (a, b) => partOf.get(a.members[0]!) === partOf.get(b.members[0]!));
     ops = mergeAggregates(ctx, ops);
+    ops = mergeSiblings(ctx, ops);
     decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, limitCuts, forcedCuts));
   }
   ops = topoOrder(ops, (id) => viewOf(ctx, id)).map((o, i) => ({ ...o, id: i }));
