@@ -1,14 +1,14 @@
 import { lowerPlan, type LoweredPlan } from '../codegen/lower.js';
 import type { Executable } from '../codegen/kernel.js';
-import { DEFAULT_PROFILE, type DeviceProfile } from '../cost/profile.js';
-import { modelError } from '../ir/errors.js';
+import { DEFAULT_PROFILE, describeKernelParams, effectiveKernelParams, type DeviceProfile } from '../cost/profile.js';
+import { limitError, modelError } from '../ir/errors.js';
 import { printModel, validateModel, type Dims, type ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
 import type { ConcreteShape } from '../ir/shape.js';
 import { explainDot, explainJSON, explainText } from '../planner/explain.js';
 import { STRATEGIES, type Plan, type Strategy } from '../planner/plan.js';
 import { planModel } from '../planner/planner.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../runtime/limits.js';
+import { LIMIT_NAMES, WEBGPU_DEFAULT_LIMITS } from '../runtime/limits.js';
 import type { DeviceLimits } from '../runtime/types.js';
 
 export { STRATEGIES, type Strategy };
@@ -20,7 +20,10 @@ export interface CompileOptions {
   readonly strategy?: Strategy;
   /** The device limits to plan for; default: the WebGPU spec defaults (pass runtime.limits for a real device). */
   readonly limits?: DeviceLimits;
-  /** Cost-model constants; default: DEFAULT_PROFILE. */
+  /**
+   * Cost-model constants and kernel parameters; default: DEFAULT_PROFILE. On a device, pass
+   * `profileFor(runtime)` (the adapter's calibration from `fuseplan calibrate`, else the default).
+   */
   readonly profile?: DeviceProfile;
   /** Node ids to keep materialized, in addition to tensors pinned with materialize() in the DSL. */
   readonly materialize?: readonly NodeId[];
@@ -36,6 +39,8 @@ export interface CompiledModel {
   readonly limits: DeviceLimits;
   readonly shapes: readonly ConcreteShape[];
   readonly plan: Plan;
+  /** The profile it was planned and lowered with (its `kernels` chose the kernel variants). */
+  readonly profile: DeviceProfile;
   readonly executable: Executable;
   readonly memory: LoweredPlan['memory'];
   /** Kernel launches per fused operator (two-pass reductions launch two). */
@@ -49,19 +54,59 @@ export interface CompiledModel {
 /** Anything that carries a model IR: a DSL model or the IR itself. */
 export type ModelLike = ModelIR | { readonly ir: ModelIR };
 
-export const toIR = (m: ModelLike): ModelIR => ('ir' in m ? m.ir : m);
+export const toIR = (m: ModelLike): ModelIR => {
+  if (typeof m !== 'object' || m === null) throw modelError(`expected a model (from model()) or a ModelIR, got ${m === null ? 'null' : typeof m}`);
+  return 'ir' in m ? m.ir : m;
+};
+
+/**
+ * Limits come from a device or from JSON (a cached calibration): each must be a positive integer,
+ * and a kernel needs at least 4 storage bindings (a `where` reads three tensors and writes one).
+ */
+export function checkLimits(limits: DeviceLimits): void {
+  if (typeof limits !== 'object' || limits === null) throw limitError(`limits must be a DeviceLimits object (e.g. runtime.limits), got ${limits === null ? 'null' : typeof limits}`);
+  for (const name of LIMIT_NAMES) {
+    const v = limits[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw limitError(`limit ${name} must be a positive integer, got ${typeof v === 'number' ? v : typeof v}`);
+  }
+  if (limits.maxStorageBuffersPerShaderStage < MIN_STORAGE_BUFFERS) {
+    throw limitError(`limit maxStorageBuffersPerShaderStage = ${limits.maxStorageBuffersPerShaderStage} is below ${MIN_STORAGE_BUFFERS}, the fewest a single op needs (where: 3 reads + 1 write)`);
+  }
+}
+const MIN_STORAGE_BUFFERS = 4;
 
 /** Plans a model for the given dims and lowers the plan to WGSL kernels. Pure: no device needed. */
 export function compile(m: ModelLike, opts: CompileOptions = {}): CompiledModel {
   const model = toIR(m);
   validateModel(model);
+  if (typeof opts !== 'object' || opts === null) throw modelError(`compile options must be an object, got ${opts === null ? 'null' : typeof opts}`);
   const dims = opts.dims ?? {};
   const strategy = opts.strategy ?? 'cost';
   if (!STRATEGIES.includes(strategy)) throw modelError(`unknown strategy '${String(strategy)}' (known: ${STRATEGIES.join(', ')})`);
   const limits = opts.limits ?? WEBGPU_DEFAULT_LIMITS;
-  const plan = planModel(model, dims, { strategy, limits, profile: opts.profile ?? DEFAULT_PROFILE, ...(opts.materialize ? { materialize: opts.materialize } : {}) });
-  const lowered = lowerPlan(model, plan.shapes, plan.ops, { limits });
+  checkLimits(limits);
+  if (opts.materialize !== undefined) {
+    if (!Array.isArray(opts.materialize)) throw modelError(`model '${model.name}': materialize must be an array of node ids`);
+    for (const id of opts.materialize) {
+      if (!Number.isInteger(id) || model.graph.nodes[id] === undefined) {
+        throw modelError(`model '${model.name}': materialize: ${typeof id === 'string' ? JSON.stringify(id) : String(id)} is not a node of this model's graph (it has ${model.graph.nodes.length} nodes)`);
+      }
+    }
+  }
+  const profile = opts.profile ?? DEFAULT_PROFILE;
+  const plan = planModel(model, dims, { strategy, limits, profile, ...(opts.materialize ? { materialize: opts.materialize } : {}) });
+  const lowered = lowerPlan(model, plan.shapes, plan.ops, { limits, ...profile.kernels });
   const extras = { memory: lowered.memory, kernelNotes: plan.ops.map((_, i) => `${lowered.kernelsPerOp[i]} kernel${lowered.kernelsPerOp[i] === 1 ? '' : 's'}`) };
+  // The profile and the kernel parameters it chose, after explain's summary lines.
+  const params = effectiveKernelParams(profile);
+  const paramsLine = `  cost profile: ${profile.source}\n  kernel parameters: ${describeKernelParams(profile)}`;
+  const withParams = (text: string): string => {
+    const lines = text.split('\n');
+    const at = lines.findIndex((l, i) => i > 0 && !l.startsWith('  '));
+    lines.splice(at < 0 ? lines.length : at, 0, paramsLine);
+    return lines.join('\n');
+  };
+  const json = (): object => ({ ...explainJSON(plan, extras), profile: profile.source, kernelParameters: params });
   const compiled: CompiledModel = {
     name: model.name,
     model,
@@ -70,6 +115,7 @@ export function compile(m: ModelLike, opts: CompileOptions = {}): CompiledModel 
     limits,
     shapes: plan.shapes,
     plan,
+    profile,
     executable: lowered.executable,
     memory: lowered.memory,
     kernelsPerOp: lowered.kernelsPerOp,
@@ -77,9 +123,9 @@ export function compile(m: ModelLike, opts: CompileOptions = {}): CompiledModel 
     explain: (format = 'text') => {
       switch (format) {
         case 'text':
-          return explainText(plan, extras);
+          return withParams(explainText(plan, extras));
         case 'json':
-          return JSON.stringify(explainJSON(plan, extras), null, 2);
+          return JSON.stringify(json(), null, 2);
         case 'dot':
           return explainDot(plan);
         case 'ir':
@@ -88,7 +134,7 @@ export function compile(m: ModelLike, opts: CompileOptions = {}): CompiledModel 
           return lowered.executable.kernels.map((k) => `// ${k.label}${k.op ? `  (op ${k.op})` : ''}  dispatch ${k.dispatch.join('x')}\n${k.wgsl}`).join('\n');
       }
     },
-    toJSON: () => explainJSON(plan, extras),
+    toJSON: json,
   };
   return compiled;
 }

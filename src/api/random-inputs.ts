@@ -1,5 +1,6 @@
 import type { Dims, ModelIR } from '../ir/model.js';
 import { resolveDim } from '../ir/model.js';
+import { putOwn } from '../ir/own.js';
 
 /** mulberry32: a tiny seeded PRNG, so demo and CLI inputs are reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -19,7 +20,7 @@ export function randomInputs(m: ModelIR, dims: Dims, seed = 1): Record<string, F
   const out: Record<string, Float32Array> = {};
   for (const i of m.inputs) {
     const n = m.graph.node(i.node).shape.reduce<number>((p, d) => p * resolveDim(d, dims), 1);
-    out[i.name] = Float32Array.from({ length: n }, () => rand() * 2 - 1);
+    putOwn(out, i.name, Float32Array.from({ length: n }, () => rand() * 2 - 1));
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * intermediate buffers across operators whose lifetimes do not overlap.
  */
 import { describeOp } from '../ir/graph.js';
-import { modelError } from '../ir/errors.js';
+import { limitError, modelError } from '../ir/errors.js';
 import type { ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
 import { numel, type ConcreteShape } from '../ir/shape.js';
@@ -19,6 +19,10 @@ import { reduceTemplate, type ReduceOptions } from './templates/reduce.js';
 import { rowTemplate, type RowOptions } from './templates/row.js';
 import { singleTemplate } from './templates/single.js';
 import { aliasBase } from './views.js';
+import { workgroupBytes } from './wgsl.js';
+
+/** Kernels index tensors with u32 arithmetic; spaces up to 2^31 - 1 elements leave it headroom. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 export interface LowerPlanOptions {
   readonly limits: DeviceLimits;
@@ -81,7 +85,16 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
     }
   });
 
+  checkTensorSizes(model, shapes, ops, opts.limits);
   const lowered = ops.map((op) => lowerOp({ graph: g, shapes, op, members: new Set(op.members), limits: opts.limits }, opts));
+  ops.forEach((op, i) => {
+    for (const k of lowered[i]!.kernels) {
+      const bytes = workgroupBytes(k.wgsl);
+      if (bytes > opts.limits.maxComputeWorkgroupStorageSize) {
+        throw limitError(`op ${op.id} (${op.template}): a kernel needs ${bytes} bytes of workgroup memory; the device's maxComputeWorkgroupStorageSize is ${opts.limits.maxComputeWorkgroupStorageSize}`);
+      }
+    }
+  });
 
   // Tensors that outlive the run (model outputs, also through reshapes) are never pooled.
   const pinned = new Set(model.outputs.map((o) => base(o.node)));
@@ -122,7 +135,7 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
     if (n.op === 'input') id = add({ bytes, kind: 'input', label: n.name });
     else if (n.op === 'const') id = add({ bytes, kind: 'const', label: `%${b}`, data: Float32Array.from(n.data) });
     else if (!producedBy.has(b)) throw modelError(`%${node} (${describeOp(n)}) is read or output but no operator writes it`);
-    else if (pinned.has(b)) id = add({ bytes, kind: 'output', label: `%${b}` });
+    else if (pinned.has(b)) id = add({ bytes, kind: 'output', label: outputLabel(model, b) });
     else id = poolBuffer(mem.tensorBuffer.get(b)!);
     nodeBuffer.set(b, id);
     return id;
@@ -156,4 +169,41 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
     memory: { peakBytes: mem.peakBytes, totalIntermediateBytes: mem.totalTensorBytes, allocatedBytes: mem.allocatedBytes },
     kernelsPerOp: lowered.map((l) => l.kernels.length),
   };
+}
+
+/** An output buffer's label: the output names it holds (a user knows `y`, not `%12`). */
+function outputLabel(model: ModelIR, base: NodeId): string {
+  const names = model.outputs.filter((o) => aliasBase(model.graph, o.node) === base).map((o) => o.name);
+  return names.length > 0 ? `${names.join(', ')} (%${base})` : `%${base}`;
+}
+
+/** How a user knows a tensor: its input or output name, else its node and op. */
+export function tensorName(model: ModelIR, id: NodeId): string {
+  const n = model.graph.node(id);
+  if (n.op === 'input') return `input '${n.name}'`;
+  const outs = model.outputs.filter((o) => o.node === id).map((o) => `'${o.name}'`);
+  return outs.length > 0 ? `output ${outs.join(', ')} (%${id} ${describeOp(n)})` : `tensor %${id} (${describeOp(n)})`;
+}
+
+/**
+ * Device limits on tensors, checked before any kernel is generated so the error names the tensor:
+ * every tensor that gets a buffer must fit maxBufferSize, and maxStorageBufferBindingSize when a
+ * kernel binds it; every iteration space must fit the kernels' index arithmetic.
+ */
+function checkTensorSizes(model: ModelIR, shapes: readonly ConcreteShape[], ops: readonly FusedOp[], limits: DeviceLimits): void {
+  const g = model.graph;
+  const fmt = (id: NodeId): string => `[${shapes[id]!.join(', ')}]`;
+  const check = (id: NodeId, bound: boolean): void => {
+    const bytes = numel(shapes[id]!) * 4;
+    const [limit, name] = bound && limits.maxStorageBufferBindingSize < limits.maxBufferSize ? [limits.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize'] : [limits.maxBufferSize, 'maxBufferSize'];
+    if (bytes > limit) throw limitError(`${tensorName(model, id)} of shape ${fmt(id)} needs ${bytes} bytes; the device's ${name} is ${limit}`);
+  };
+  for (const op of ops) {
+    for (const m of op.members) {
+      if (numel(shapes[m]!) > MAX_ELEMENTS) throw limitError(`${tensorName(model, m)} of shape ${fmt(m)} has ${numel(shapes[m]!)} elements; kernels handle at most ${MAX_ELEMENTS} (2^31 - 1) per tensor`);
+    }
+    for (const i of op.inputs) check(aliasBase(g, i), true);
+    for (const o of op.outputs) check(o, true);
+  }
+  for (const o of model.outputs) check(aliasBase(g, o.node), false);
 }

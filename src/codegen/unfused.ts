@@ -3,7 +3,7 @@ import { limitError } from '../ir/errors.js';
 import type { Node } from '../ir/node.js';
 import { BINARY, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { broadcastStrides, numel, stridesOf, type ConcreteShape } from '../ir/shape.js';
-import { computeBuiltins, dispatch1d, kernelSource, linearGroup, storageDecls, Uniforms, WORKGROUP } from './wgsl.js';
+import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, storageDecls, SUM_BLOCK, Uniforms, WORKGROUP } from './wgsl.js';
 
 /**
  * One scalar kernel per primitive node: the `none` strategy's baseline, which materializes every
@@ -126,10 +126,14 @@ function reduceKernel(ctx: OpContext, fn: keyof typeof REDUCE, axes: readonly nu
   for (let s = WORKGROUP / 2; s >= 1; s /= 2) {
     tree.push(`if (lid < ${s}u) { part[lid] = ${r.wgsl('part[lid]', `part[lid + ${s}u]`)}; }\n  workgroupBarrier();`);
   }
+  // A lane's share of a long sum accumulates in blocks (see SUM_BLOCK).
+  const blocked = fn === 'sum' && nRed > WORKGROUP * SUM_BLOCK;
+  const add = (a: string, b: string): string => `(${a} + ${b})`;
+  const accumulate = blocked ? [`accb = accb + in0[base + ${off}];`, ...blockedSumStep(['acc'], 'nb', '0.0', add)].join('\n    ') : `acc = ${r.wgsl('acc', `in0[base + ${off}]`)};`;
   const wgsl = kernelSource([
     ...decls,
     `var<workgroup> part: array<f32, ${WORKGROUP}>;`,
-    `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  let o = group;\n  if (o >= ${NOUT}) { return; }\n  ${pre.join('\n  ')}\n  let base = ${base};\n  var acc = ${r.wgslIdentity};\n  for (var j = lid; j < ${NRED}; j = j + ${WORKGROUP}u) {\n    ${loop.join('\n    ')}\n    acc = ${r.wgsl('acc', `in0[base + ${off}]`)};\n  }\n  part[lid] = acc;\n  workgroupBarrier();\n  ${tree.join('\n  ')}\n  if (lid == 0u) { out[o] = part[0]; }\n}`,
+    `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  let o = group;\n  if (o >= ${NOUT}) { return; }\n  ${pre.join('\n  ')}\n  let base = ${base};\n  var acc = ${r.wgslIdentity};${blocked ? `\n  ${blockedSumDecls(['acc'], 'nb', '0.0').join('\n  ')}` : ''}\n  for (var j = lid; j < ${NRED}; j = j + ${WORKGROUP}u) {\n    ${loop.join('\n    ')}\n    ${accumulate}\n  }${blocked ? `\n  ${blockedSumFinish(['acc'], add).join('\n  ')}` : ''}\n  part[lid] = acc;\n  workgroupBarrier();\n  ${tree.join('\n  ')}\n  if (lid == 0u) { out[o] = part[0]; }\n}`,
   ]);
   return { wgsl, uniforms: u.data(), dispatch: dispatch1d(nOut, ctx.maxWorkgroupsPerDim) };
 }

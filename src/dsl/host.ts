@@ -4,6 +4,7 @@
  * too (its length is checked at run time, once symbolic dims are known).
  */
 import { inputError } from '../ir/errors.js';
+import { getOwn } from '../ir/own.js';
 import { fmtShape, type Dim } from '../ir/shape.js';
 import type { AnyModel, InputShapes } from './model.js';
 import type { Arg, FeedError, FmtShape, IsWideShape, Shape, ShapeError } from './shape-types.js';
@@ -19,7 +20,7 @@ export function hostTensor<const S extends readonly number[]>(shape: S, data: Fl
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw inputError(`hostTensor: shape must be an array of positive integers, got ${JSON.stringify(shape)}`);
   }
-  if (!(data instanceof Float32Array)) throw inputError('hostTensor: data must be a Float32Array');
+  if (!(data instanceof Float32Array)) throw inputError(`hostTensor: data must be a Float32Array, got ${data === null ? 'null' : ArrayBuffer.isView(data) ? (data as object).constructor.name : Array.isArray(data) ? `Array(${(data as unknown[]).length})` : typeof data}`);
   const n = shape.reduce((a, b) => a * b, 1);
   if (data.length !== n) throw inputError(`hostTensor: shape ${fmtShape(shape)} has ${n} elements but data has ${data.length}`);
   return { shape: [...shape] as unknown as S, data };
@@ -112,10 +113,10 @@ export function inferDims(m: AnyModel, f: Readonly<Record<string, unknown>>): Re
   if (typeof f !== 'object' || f === null) throw inputError(`model '${name}': feeds must be an object of named inputs`);
   const shapes = new Map<string, readonly Dim[]>(m.ir.inputs.map((i) => [i.name, m.ir.graph.node(i.node).shape]));
   for (const k of Object.keys(f)) if (!shapes.has(k)) throw inputError(`model '${name}': '${k}' is not an input (inputs: ${[...shapes.keys()].join(', ')})`);
-  const dims: Record<string, number> = {};
+  const dims = new Map<string, number>();
   const bound = new Map<string, string>();
   for (const [k, shape] of shapes) {
-    const v = f[k];
+    const v = getOwn(f, k);
     if (v === undefined) throw inputError(`model '${name}': missing input '${k}'`);
     if (v instanceof Float32Array) continue;
     if (!isHostTensor(v)) throw inputError(`model '${name}': input '${k}' must be a Float32Array or a hostTensor`);
@@ -125,20 +126,20 @@ export function inferDims(m: AnyModel, f: Readonly<Record<string, unknown>>): Re
       const h = v.shape[i]!;
       if (typeof d === 'number') {
         if (d !== h) throw inputError(`${bad}: dim ${i} is ${h}, not ${d}`);
-      } else if (dims[d] !== undefined && dims[d] !== h) {
-        throw inputError(`${bad}: dim '${d}' is ${h} here but ${dims[d]} in input '${bound.get(d)}'`);
+      } else if (dims.has(d) && dims.get(d) !== h) {
+        throw inputError(`${bad}: dim '${d}' is ${h} here but ${dims.get(d)} in input '${bound.get(d)}'`);
       } else {
-        dims[d] = h;
+        dims.set(d, h);
         bound.set(d, k);
       }
     });
   }
   for (const [k, shape] of shapes) {
-    const v = f[k];
+    const v = getOwn(f, k);
     if (!(v instanceof Float32Array)) continue;
-    if (shape.some((d) => typeof d === 'string' && dims[d] === undefined)) continue;
-    const n = shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : dims[d]!), 1);
+    if (shape.some((d) => typeof d === 'string' && !dims.has(d))) continue;
+    const n = shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : dims.get(d)!), 1);
     if (v.length !== n) throw inputError(`model '${name}': input '${k}' of shape ${fmtShape(shape)} needs ${n} values, got ${v.length}`);
   }
-  return dims;
+  return Object.fromEntries(dims);
 }

@@ -4,6 +4,7 @@
  * model.
  */
 import { modelError } from '../ir/errors.js';
+import { putOwn } from '../ir/own.js';
 import { Graph } from '../ir/graph.js';
 import { validateModel, type ModelIR, type NamedNode } from '../ir/model.js';
 import type { DType } from '../ir/node.js';
@@ -87,7 +88,7 @@ export function model<I extends InputSpecs, O extends OutputTensors>(
       throw modelError(`model '${name}': input '${key}' must be declared with f32(shape)`);
     }
     const node = graph.input(key, spec.shape, spec.dtype);
-    tensors[key] = new Tensor(graph, node);
+    putOwn(tensors, key, new Tensor(graph, node));
     inputNodes.push({ name: key, node });
   }
   const builder: Builder = {
@@ -105,7 +106,7 @@ export function model<I extends InputSpecs, O extends OutputTensors>(
     if (!isTensor(t)) throw modelError(`model '${name}': output '${key}' is not a tensor`);
     if (t.graph !== graph) throw modelError(`model '${name}': output '${key}' was built in another model's graph`);
     outputs.push({ name: key, node: t.node });
-    outputShapes[key] = t.shape;
+    putOwn(outputShapes, key, t.shape);
   }
   const ir: ModelIR = { name, graph, inputs: inputNodes, outputs };
   validateModel(ir);

@@ -1,6 +1,7 @@
 import { bindingError, modelError, shapeError } from './errors.js';
 import { Graph, describeOp } from './graph.js';
 import type { Node, NodeId } from './node.js';
+import { getOwn } from './own.js';
 import { checkDim, fmtShape, numel, type ConcreteShape, type Dim } from './shape.js';
 
 export interface NamedNode {
@@ -109,7 +110,7 @@ export function symbolsOf(m: ModelIR): Map<string, string> {
 
 export function resolveDim(d: Dim, dims: Dims): number {
   if (typeof d === 'number') return d;
-  const v = dims[d];
+  const v = getOwn(dims, d);
   if (v === undefined) throw bindingError(`symbolic dim '${d}' is not bound`);
   return v;
 }
@@ -129,7 +130,7 @@ export function bindShapes(m: ModelIR, dims: Dims): ConcreteShape[] {
     }
   }
   for (const [s, where] of symbols) {
-    if (dims[s] === undefined) throw bindingError(`symbolic dim '${s}' (used by ${where}) is not bound; pass dims: { ${s}: <size> }`);
+    if (getOwn(dims, s) === undefined) throw bindingError(`symbolic dim '${s}' (used by ${where}) is not bound; pass dims: { ${s}: <size> }`);
   }
   const shapes = m.graph.nodes.map((n) => n.shape.map((d) => resolveDim(d, dims)));
   for (const n of m.graph.nodes) {

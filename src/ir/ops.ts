@@ -80,7 +80,8 @@ export const BINARY: Readonly<Record<BinaryFn, BinaryInfo>> = {
 
 export const WHERE = {
   ref: (c: number, a: number, b: number): number => (c !== 0 ? a : b),
-  wgsl: (c: string, a: string, b: string): string => `select(${b}, ${a}, ${c} != 0.0)`,
+  // fp_truthy: NaN is truthy as in JavaScript (NaN !== 0); drivers compile != as ordered (false).
+  wgsl: (c: string, a: string, b: string): string => `select(${b}, ${a}, fp_truthy(${c}))`,
   weight: 2,
 } as const;
 
@@ -109,6 +110,7 @@ fn fp_max(a: f32, b: f32) -> f32 { return select(select(max(a, b), b, fp_isnan(b
 fn fp_min(a: f32, b: f32) -> f32 { return select(select(min(a, b), b, fp_isnan(b)), a, fp_isnan(a)); }
 // Drivers may compile != as an ordered comparison (false for NaN); JavaScript's !== is true.
 fn fp_ne(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a != b || fp_isnan(a) || fp_isnan(b)); }
+fn fp_truthy(c: f32) -> bool { return c != 0.0 || fp_isnan(c); }
 fn fp_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
 fn fp_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 fn fp_tanh(x: f32) -> f32 { return select(tanh(clamp(x, -20.0, 20.0)), x, fp_isnan(x)); }
@@ -122,10 +124,11 @@ fn fp_pow(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (b == 1.0) { return a; }
   if (b == 2.0) { return a * a; }
-  if (a == 0.0) { return select(0.0, fp_pos_inf(), b < 0.0); }
+  let odd = floor(b) == b && (abs(b) % 2.0) == 1.0;
+  // pow(-0, b) keeps the sign for odd integral b: -0 for b > 0, -inf for b < 0 (as Math.pow).
+  if (a == 0.0) { let z = select(0.0, fp_pos_inf(), b < 0.0); return select(z, -z, odd && (bitcast<u32>(a) & 0x80000000u) != 0u); }
   let m = pow(abs(a), b);
   if (a > 0.0) { return m; }
-  let odd = floor(b) == b && (abs(b) % 2.0) == 1.0;
   // pow(-inf, b) is +-inf or +-0 whether or not b is integral (as Math.pow).
   if (a == fp_neg_inf()) { return select(m, -m, odd); }
   // Negative base: defined only for integral exponents, with the sign of an odd power.

@@ -1,5 +1,6 @@
 import { match } from 'ts-pattern';
 import { inputError } from '../ir/errors.js';
+import { getOwn, putOwn } from '../ir/own.js';
 import { bindShapes, liveNodes, type Dims, type ModelIR } from '../ir/model.js';
 import type { Node, NodeId } from '../ir/node.js';
 import { BINARY, REDUCE, UNARY, WHERE } from '../ir/ops.js';
@@ -24,7 +25,7 @@ export function evaluate(m: ModelIR, dims: Dims, inputs: Readonly<Record<string,
     values.set(n.id, { shape, data: evalNode(n, shape, shapes, get, inputs) });
   }
   const out: Record<string, RefTensor> = {};
-  for (const o of m.outputs) out[o.name] = get(o.node);
+  for (const o of m.outputs) putOwn(out, o.name, get(o.node));
   return out;
 }
 
@@ -38,7 +39,7 @@ function evalNode(
   const arg = (k: number): RefTensor => get(n.inputs[k]!);
   return match(n)
     .with({ op: 'input' }, (x) => {
-      const v = inputs[x.name];
+      const v = getOwn(inputs, x.name);
       if (v === undefined) throw inputError(`missing input '${x.name}'`);
       if (v.length !== numel(shape)) throw inputError(`input '${x.name}': expected ${numel(shape)} values for shape [${shape.join(', ')}], got ${v.length}`);
       return Float64Array.from(v);

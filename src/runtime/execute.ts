@@ -5,6 +5,7 @@
  */
 import type { BufferSpec, Executable, KernelSpec } from '../codegen/kernel.js';
 import { FuseplanError } from '../ir/errors.js';
+import { putOwn } from '../ir/own.js';
 import type { BufferPool, BufferTracker } from './buffers.js';
 import { RunBuffers } from './buffers.js';
 import type { PipelineCache } from './pipelines.js';
@@ -161,7 +162,7 @@ async function readAll(readbacks: Readback[], exe: Executable): Promise<Record<s
   for (const o of exe.outputs) {
     const range = views.get(o.buffer);
     // Copies: the mapped range is detached by unmap, and outputs sharing a buffer stay independent.
-    outputs[o.name] = range === undefined ? new Float32Array(0) : new Float32Array(range, 0, o.length).slice();
+    putOwn(outputs, o.name, range === undefined ? new Float32Array(0) : new Float32Array(range, 0, o.length).slice());
   }
   for (const r of readbacks) r.staging.unmap();
   return outputs;

@@ -17,6 +17,10 @@ export interface OpenEnv {
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export async function openRuntime(gpu: GPU, options: RuntimeOptions, env: OpenEnv): Promise<Runtime> {
+  const cacheSize = options.pipelineCacheSize;
+  if (cacheSize !== undefined && (!Number.isInteger(cacheSize) || cacheSize < 1)) {
+    throw new FuseplanError('limit', `pipelineCacheSize must be a positive integer, got ${String(cacheSize)}`);
+  }
   const adapterOptions = options.adapter ?? (options.powerPreference !== undefined ? { powerPreference: options.powerPreference } : undefined);
   let adapter: GPUAdapter | null;
   try {
@@ -47,6 +51,7 @@ export async function openRuntime(gpu: GPU, options: RuntimeOptions, env: OpenEn
     features: [...device.features].map(String).sort(),
     ...(env.onDestroy !== undefined ? { onDestroy: env.onDestroy } : {}),
     ...(options.poolBytes !== undefined ? { poolBytes: options.poolBytes } : {}),
+    ...(options.pipelineCacheSize !== undefined ? { pipelineCacheSize: options.pipelineCacheSize } : {}),
   });
 }
 

@@ -23,11 +23,25 @@ export interface Compiled {
 const layoutKey = (k: KernelSpec): string =>
   `${k.buffers.length - k.writes}r${k.writes}w${k.uniforms !== undefined ? 'u' : ''}`;
 
+/** Pipelines kept by default; enough for dozens of models, bounded under plan churn. */
+export const DEFAULT_PIPELINE_CACHE_SIZE = 256;
+
+/**
+ * Least-recently-used: a Map iterates in insertion order, so a hit is re-inserted at the end and
+ * eviction takes from the front. An evicted pipeline is only dropped from the cache (WebGPU has
+ * no destroy for pipelines; it is freed once no run references it); a run still awaiting it keeps
+ * its promise.
+ */
 export class PipelineCache {
   private readonly pipelines = new Map<string, Promise<Compiled>>();
   private readonly layouts = new Map<string, Layout>();
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(
+    private readonly device: GPUDevice,
+    readonly capacity: number = DEFAULT_PIPELINE_CACHE_SIZE,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new FuseplanError('limit', `pipelineCacheSize must be a positive integer, got ${capacity}`);
+  }
 
   get size(): number {
     return this.pipelines.size;
@@ -46,9 +60,16 @@ export class PipelineCache {
   get(kernel: KernelSpec): Promise<Compiled> {
     const key = `${layoutKey(kernel)}\u0000${kernel.entryPoint}\u0000${kernel.wgsl}`;
     let entry = this.pipelines.get(key);
-    if (entry === undefined) {
+    if (entry !== undefined) {
+      this.pipelines.delete(key);
+      this.pipelines.set(key, entry);
+    } else {
       entry = this.compile(kernel);
       this.pipelines.set(key, entry);
+      for (const old of this.pipelines.keys()) {
+        if (this.pipelines.size <= this.capacity) break;
+        this.pipelines.delete(old);
+      }
       // A failed compile is not cached: the next run retries and reports it again.
       entry.catch(() => {
         if (this.pipelines.get(key) === entry) this.pipelines.delete(key);

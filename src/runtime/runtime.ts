@@ -4,6 +4,7 @@
  */
 import type { Executable } from '../codegen/kernel.js';
 import { FuseplanError } from '../ir/errors.js';
+import { putOwn } from '../ir/own.js';
 import { BufferPool, BufferTracker } from './buffers.js';
 
 /** Idle buffer bytes kept for reuse between runs unless RuntimeOptions.poolBytes says otherwise. */
@@ -22,6 +23,8 @@ export interface RuntimeInit {
   /** Called once, after the device is destroyed (e.g. to remove the setImmediate wrapper). */
   readonly onDestroy?: () => void;
   readonly poolBytes?: number;
+  /** Pipelines the cache keeps (LRU); default DEFAULT_PIPELINE_CACHE_SIZE. */
+  readonly pipelineCacheSize?: number;
 }
 
 export class GpuRuntime implements Runtime {
@@ -49,7 +52,7 @@ export class GpuRuntime implements Runtime {
     this.onDestroy = init.onDestroy;
     this.tracker = new BufferTracker(device);
     this.pool = new BufferPool(this.tracker, init.poolBytes ?? DEFAULT_POOL_BYTES);
-    this.pipelines = new PipelineCache(device);
+    this.pipelines = new PipelineCache(device, init.pipelineCacheSize);
     this.ctx = {
       device,
       limits: init.limits,
@@ -60,7 +63,8 @@ export class GpuRuntime implements Runtime {
     };
     device.lost.then(
       (info) => {
-        if (info.reason !== 'destroyed') this.lostMessage = `device lost: ${info.message}`;
+        // 'destroyed' is also what a device destroyed behind the runtime's back reports.
+        if (!this.isDestroyed) this.lostMessage = `device lost (${info.reason === 'destroyed' ? 'destroyed outside the runtime' : info.reason || 'unknown'}): ${info.message || 'no message'}; create a new runtime`;
       },
       () => {},
     );
@@ -81,8 +85,10 @@ export class GpuRuntime implements Runtime {
       return await runExecutable(this.ctx, exe, inputs, opts);
     } catch (e) {
       // A run that failed because the device went away should say so, not show a map failure.
+      // device.lost may settle just after the failure it caused; give it one turn of the loop.
+      if (this.lostMessage === null && !this.isDestroyed) await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 0))]);
       this.assertUsable();
-      throw e;
+      throw e instanceof FuseplanError ? e : new FuseplanError('device', `run failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -95,12 +101,17 @@ export class GpuRuntime implements Runtime {
     }
     const declared = new Set(program.inputNames);
     const problems: string[] = [];
-    for (const name of declared) if (!(name in feeds)) problems.push(`missing input '${name}'`);
+    const specs = new Map(program.executable.inputs.map((i) => [i.name, i]));
+    for (const name of declared) {
+      if (Object.prototype.hasOwnProperty.call(feeds, name)) continue;
+      const spec = specs.get(name);
+      problems.push(`missing input '${name}'${spec !== undefined ? ` (expected Float32Array of ${spec.length} elements, shape [${spec.shape.join(', ')}])` : ''}`);
+    }
     for (const name of Object.keys(feeds)) {
       if (!declared.has(name)) problems.push(`unknown input '${name}' (model '${program.name}' declares: ${[...declared].join(', ')})`);
     }
-    if (problems.length > 0) throw new FuseplanError('input', problems.join('; '));
-    const live = new Map(program.executable.inputs.map((i) => [i.name, i]));
+    if (problems.length > 0) throw new FuseplanError('input', `model '${program.name}': ${problems.join('; ')}`);
+    const live = specs;
     const inputs: Record<string, Float32Array> = {};
     for (const [name, feed] of Object.entries(feeds)) {
       // Inputs no output depends on have no buffer; they were checked for presence above.
@@ -114,7 +125,7 @@ export class GpuRuntime implements Runtime {
         const same = Array.isArray(shape) && shape.length === spec.shape.length && shape.every((d, i) => d === spec.shape[i]);
         if (!same) problems.push(`input '${name}': expected shape [${spec.shape.join(', ')}], got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : String(shape)}`);
       }
-      inputs[name] = data instanceof Float32Array ? data : (feed as unknown as Float32Array);
+      putOwn(inputs, name, data instanceof Float32Array ? data : (feed as unknown as Float32Array));
     }
     if (problems.length > 0) throw new FuseplanError('input', `model '${program.name}': ${problems.join('; ')}`);
     return this.execute(program.executable, inputs, opts);

@@ -49,6 +49,11 @@ export interface RuntimeOptions {
    * every run allocates fresh zeroed buffers).
    */
   readonly poolBytes?: number;
+  /**
+   * Compiled pipelines kept, least recently used evicted first (default 256). Bounds the cache
+   * when many different plans (dims that change the WGSL, strategies, models) go through one runtime.
+   */
+  readonly pipelineCacheSize?: number;
   /** Node only; ignored in the browser. Default 'timer'. */
   readonly wait?: WaitMode;
   readonly powerPreference?: GPUPowerPreference;

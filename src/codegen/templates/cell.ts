@@ -18,8 +18,12 @@ import { decompose, dot, isRowMajor } from './index-math.js';
 export interface CellOptions {
   /** Use vec4 loads/stores where the layout allows (default true). */
   readonly vectorize?: boolean;
-  /** Items (vec4s or scalars) per invocation (default: VEC4_PER_THREAD / SCALAR_PER_THREAD). */
+  /** Items (vec4s or scalars) per invocation, both paths (wins over the two below). */
   readonly perThread?: number;
+  /** vec4s per invocation on the vectorized path (default VEC4_PER_THREAD; a device profile may choose). */
+  readonly vec4PerThread?: number;
+  /** Scalars per invocation on the scalar path (default SCALAR_PER_THREAD). */
+  readonly scalarPerThread?: number;
 }
 
 export const VEC4_PER_THREAD = 4;
@@ -57,7 +61,7 @@ export function cellTemplate(ctx: TemplateContext, opts: CellOptions = {}): OpLo
   const u = new Uniforms();
   const total = numel(S);
   const items = vec4 ? total / 4 : total;
-  const per = Math.max(1, opts.perThread ?? (vec4 ? VEC4_PER_THREAD : SCALAR_PER_THREAD));
+  const per = Math.max(1, opts.perThread ?? (vec4 ? (opts.vec4PerThread ?? VEC4_PER_THREAD) : (opts.scalarPerThread ?? SCALAR_PER_THREAD)));
   const groups = Math.max(1, Math.ceil(items / (WORKGROUP * per)));
   const N = u.push(items);
   const G = u.push(groups);

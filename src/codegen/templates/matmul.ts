@@ -52,8 +52,17 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   const K = SA[SA.length - 1]!;
   const batch = rank === 3 ? Sout[0]! : 1;
   const skinny = N <= SKINNY_N;
-  const groups: [number, number, number] = skinny ? [...dispatch1d(Math.ceil(M / WORKGROUP), ctx.limits.maxComputeWorkgroupsPerDimension).slice(0, 2), batch] as [number, number, number] : [Math.ceil(N / TN), Math.ceil(M / TM), batch];
   const lim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  // More row tiles than one dispatch dimension holds: (batch, row tile) pairs are numbered
+  // linearly and spread over y and z, and the kernel recovers both from wid.z * nwg.y + wid.y.
+  const mTiles = Math.ceil(M / TM);
+  const folded = !skinny && mTiles > lim;
+  const zFold = Math.ceil((mTiles * batch) / lim);
+  const groups: [number, number, number] = skinny
+    ? ([...dispatch1d(Math.ceil(M / WORKGROUP), lim).slice(0, 2), batch] as [number, number, number])
+    : folded
+      ? [Math.ceil(N / TN), Math.ceil((mTiles * batch) / zFold), zFold]
+      : [Math.ceil(N / TN), mTiles, batch];
   if (groups.some((gdim) => gdim > lim)) throw limitError(`${opName(op)}: [${Sout.join(', ')}] needs ${groups.join('x')} workgroups, over ${lim} per dimension`);
 
   if (!skinny) checkWorkgroupMemory(ctx, (TK * TM + TK * TN) * 4);
@@ -115,9 +124,13 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
 var<workgroup> Bs: array<f32, ${TK * TN}>;
 
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let z = wid.z;
-  let m0 = wid.y * ${TM}u;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, ${folded ? '@builtin(num_workgroups) nwg: vec3<u32>, ' : ''}@builtin(local_invocation_index) lid: u32) {
+  ${folded ? `let tile = wid.z * nwg.y + wid.y;
+  if (tile >= ${u.push(mTiles * batch)}) { return; }
+  let mt = ${u.push(mTiles)};
+  let z = tile / mt;
+  let m0 = (tile % mt) * ${TM}u;` : `let z = wid.z;
+  let m0 = wid.y * ${TM}u;`}
   let n0 = wid.x * ${TN}u;
   let tx = lid % ${TN / RN}u;
   let ty = lid / ${TN / RN}u;

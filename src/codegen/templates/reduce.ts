@@ -19,7 +19,7 @@ import { sameShape } from '../../ir/graph.js';
 import type { NodeId, ReduceNode } from '../../ir/node.js';
 import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
 import { coalesce, stridesIn, viewKey, type LeafView } from '../views.js';
-import { computeBuiltins, dispatch1d, kernelSource, linearGroup, Uniforms, WORKGROUP } from '../wgsl.js';
+import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP } from '../wgsl.js';
 import { Bindings, checkWorkgroupMemory, templateError, type KernelDraft, type OpLowering, type Slot, type TemplateContext } from './common.js';
 import { decompose, dot } from './index-math.js';
 
@@ -135,12 +135,24 @@ export function reduceTemplate(ctx: TemplateContext, opts: ReduceOptions = {}): 
   }
   const accs = nodes.map(() => k.fresh('acc'));
   nodes.forEach((r, i) => lines.push(`var ${accs[i]!} = ${k.identity(r.fn)};`));
+  // Sums over long chunks accumulate in blocks (see SUM_BLOCK); acc collects the subtotals.
+  const perInvocation = layout === 'group' ? Math.ceil(L / WORKGROUP) : L;
+  const blocked = nodes.map((r) => r.fn === 'sum' && perInvocation > SUM_BLOCK);
+  const blockedAccs = accs.filter((_, i) => blocked[i]);
+  const count = blockedAccs.length > 0 ? k.fresh('nb') : '';
+  const add = (a: string, b: string): string => k.reduce('sum', a, b);
+  if (count !== '') lines.push(...blockedSumDecls(blockedAccs, count, k.identity('sum')));
   lines.push(`let j0 = p * ${UL};`, `let j1 = min(j0 + ${UL}, ${NITEMS});`);
   const loop = top.child(true);
   redCoords = decompose(loop, u, 'j', redIdx.map(itemDim), 'r');
-  nodes.forEach((r, i) => loop.line(`${accs[i]!} = ${k.reduce(r.fn, accs[i]!, loop.value(operands[i]!, 'e'))};`));
+  nodes.forEach((r, i) => {
+    const a = blocked[i] ? `${accs[i]!}b` : accs[i]!;
+    loop.line(`${a} = ${k.reduce(r.fn, a, loop.value(operands[i]!, 'e'))};`);
+  });
+  if (count !== '') for (const l of blockedSumStep(blockedAccs, count, k.identity('sum'), add)) loop.line(l);
   const step = layout === 'group' ? `j0 + lid; j < j1; j = j + ${WORKGROUP}u` : 'j0; j < j1; j = j + 1u';
   lines.push(`for (var j = ${step}) {\n    ${loop.lines.join('\n    ')}\n  }`);
+  lines.push(...blockedSumFinish(blockedAccs, add));
   const results = nodes.map((r, i) => (vec === 'red' ? top.let(k.reduceLanes(r.fn, accs[i]!), 's') : accs[i]!));
   const shared: string[] = [];
   if (layout === 'group') {
@@ -192,6 +204,10 @@ function partialsKernel(ctx: TemplateContext, nodes: readonly ReduceNode[], nOut
   const body = nodes.map((r, i) => {
     const acc = `a${i}`;
     const at = `${i === 0 ? '' : `${u.push(i * nOut * P)} + `}o * ${SO} + p * ${SP}`;
+    if (r.fn === 'sum' && P > SUM_BLOCK) {
+      // Many partials: blocked summation (see SUM_BLOCK).
+      return `var ${acc} = 0.0;\n  var ${acc}b = 0.0;\n  for (var p = 0u; p < ${UP}; p = p + 1u) { ${acc}b = ${acc}b + ${src}[${at}]; if (p % ${SUM_BLOCK}u == ${SUM_BLOCK - 1}u) { ${acc} = ${acc} + ${acc}b; ${acc}b = 0.0; } }\n  ${outs[i]!}[o] = ${acc} + ${acc}b;`;
+    }
     return `var ${acc} = ${k.identity(r.fn)};\n  for (var p = 0u; p < ${UP}; p = p + 1u) { ${acc} = ${k.reduce(r.fn, acc, `${src}[${at}]`)}; }\n  ${outs[i]!}[o] = ${acc};`;
   });
   const main = `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  let o = group * ${WORKGROUP}u + lid;\n  if (o >= ${NOUT}) { return; }\n  ${body.join('\n  ')}\n}`;

@@ -23,7 +23,7 @@ import type { NodeId, ReduceNode } from '../../ir/node.js';
 import { broadcastShapes, numel } from '../../ir/shape.js';
 import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
 import { stridesIn, viewKey, type LeafView } from '../views.js';
-import { computeBuiltins, dispatch1d, kernelSource, linearGroup, Uniforms, WORKGROUP } from '../wgsl.js';
+import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP } from '../wgsl.js';
 import { Bindings, checkWorkgroupMemory, templateError, type OpLowering, type TemplateContext } from './common.js';
 import { decompose, dot } from './index-math.js';
 
@@ -190,17 +190,28 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
       const stores = op.outputs.flatMap((o, i) => (outKinds[i] === 'elem' && level(o) === phase ? [i] : []));
       if (looped.length > 0 || stores.length > 0) {
         const body = top.child(true);
+        // Long lanes sum in blocks (see SUM_BLOCK): acc collects the subtotals kept in accb.
+        const blocked = (r: ReduceNode): boolean => !caching && perLane > SUM_BLOCK && r.fn === 'sum';
         const accs = looped.map((r) => {
           const acc = k.fresh('acc');
           lines.push(`var ${acc} = ${k.identity(r.fn)};`);
           return acc;
         });
-        looped.forEach((r, i) => body.line(`${accs[i]!} = ${k.reduce(r.fn, accs[i]!, body.value(r.inputs[0]!, 'e'))};`));
+        const blockedAccs = looped.flatMap((r, i) => (blocked(r) ? [accs[i]!] : []));
+        const count = blockedAccs.length > 0 ? k.fresh('nb') : '';
+        const add = (a: string, b: string): string => `(${a} + ${b})`;
+        if (count !== '') lines.push(...blockedSumDecls(blockedAccs, count, '0.0'));
+        looped.forEach((r, i) => {
+          const a = blocked(r) ? `${accs[i]!}b` : accs[i]!;
+          body.line(`${a} = ${k.reduce(r.fn, a, body.value(r.inputs[0]!, 'e'))};`);
+        });
         for (const i of stores) body.line(`${outNames[i]!}[rowc * ${UC} + j] = ${body.value(op.outputs[i]!, 'e')};`);
+        if (count !== '') for (const l of blockedSumStep(blockedAccs, count, '0.0', add)) body.line(l);
         const head = caching
           ? `for (var kk = 0u; kk < ${perLane}u; kk = kk + 1u) {\n    let j = lane + kk * ${T}u;\n    if (j >= cEnd) { break; }`
           : `for (var j = lane; j < cEnd; j = j + ${T}u) {`;
         lines.push(`${head}\n    ${body.lines.join('\n    ')}\n  }`);
+        lines.push(...blockedSumFinish(blockedAccs, add));
         arrays = Math.max(arrays, looped.length);
         looped.forEach((r, i) => results.set(r.id, finish(k, top, r, accs[i]!, i)));
       }
