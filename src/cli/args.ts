@@ -28,3 +28,8 @@ export function exitCodeFor(e: unknown): 1 | 2 {
   if (e instanceof FuseplanError) return e.code === 'device' || e.code === 'limit' ? 2 : 1;
   return 2;
 }
+
+/** cli-table3 colours its borders and headers itself: plain text when stdout is not a terminal. */
+export function tableStyle(): { style: { head: string[]; border: string[] } } | Record<string, never> {
+  return process.stdout.isTTY && !('NO_COLOR' in process.env) ? {} : { style: { head: [], border: [] } };
+}

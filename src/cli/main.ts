@@ -5,6 +5,7 @@ import { compile, type ExplainFormat } from '../api/compile.js';
 import { exitCodeFor, parseDims, parseStrategy, UsageError } from './args.js';
 import { loadModel } from './load-model.js';
 import { runCommand, type RunFlags } from './run.js';
+import { benchCommand, type BenchFlags } from './bench.js';
 import { calibrateCommand, profileForExplain, type CalibrateFlags } from './calibrate.js';
 import { explainHtml } from '../viewer/html.js';
 
@@ -60,6 +61,15 @@ function program(out: (s: string) => void): Command {
     .option('--quick', 'small sizes, few rounds: a rough profile in a few seconds')
     .option('--json', 'print the stored profile as JSON')
     .action(async (f: CalibrateFlags) => calibrateCommand(f, out));
+  p.command('bench')
+    .description('time a model file under each strategy on the GPU (kernels, estimated vs measured ms)')
+    .argument('<model-file>', 'a .ts/.js file whose default export is a model')
+    .option('--dims <dims>', 'symbolic dim sizes, e.g. B=64,T=128')
+    .option('--strategies <list>', 'comma-separated strategies (default: all four)')
+    .option('--runs <n>', 'timed runs per strategy', '10')
+    .option('--warmup <n>', 'warm-up runs per strategy', '2')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, f: BenchFlags) => benchCommand(file, f, out));
   return p;
 }
 

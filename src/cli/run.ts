@@ -5,8 +5,9 @@ import { randomInputs } from '../api/random-inputs.js';
 import { compareToReference, toleranceFor } from '../reference/compare.js';
 import { evaluate } from '../reference/evaluate.js';
 import { createRuntime } from '../runtime/index.js';
-import { parseDims, parseStrategy, UsageError } from './args.js';
+import { parseDims, parseStrategy, tableStyle, UsageError } from './args.js';
 import { loadModel } from './load-model.js';
+import { profileForRun } from './calibrate.js';
 
 export interface RunFlags {
   dims?: string;
@@ -16,6 +17,7 @@ export interface RunFlags {
   json?: boolean;
   seed?: string;
   runs?: string;
+  deviceProfile?: string;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -33,7 +35,7 @@ export async function runCommand(file: string, f: RunFlags, out: (s: string) => 
   const strategy = parseStrategy(f.strategy);
   const gpu = await createRuntime();
   try {
-    const plan = compile(m.ir, { dims, strategy, limits: gpu.limits });
+    const plan = compile(m.ir, { dims, strategy, limits: gpu.limits, profile: profileForRun(f.deviceProfile, gpu) });
     const inputs = randomInputs(m.ir, dims, seed);
     const first = await gpu.run(plan, inputs, { profile: Boolean(f.profile) });
     const times: number[] = [];
@@ -58,11 +60,11 @@ export async function runCommand(file: string, f: RunFlags, out: (s: string) => 
       out(JSON.stringify({ model: m.ir.name, strategy, dims, device: gpu.adapterInfo, kernels, msMedian: median(times), outputs, ...(timings ? { profile: timings } : {}) }, null, 2) + '\n');
     } else {
       out(`${pc.bold(m.ir.name)}  strategy ${strategy}  dims ${JSON.stringify(dims)}  ${kernels} kernels  median ${median(times).toFixed(3)} ms over ${runs} runs (wall, incl. upload and readback)\n`);
-      const t = new Table({ head: ['output', 'shape', ...(f.check ? ['max rel err', 'check'] : [])] });
+      const t = new Table({ ...tableStyle(), head: ['output', 'shape', ...(f.check ? ['max rel err', 'check'] : [])] });
       for (const o of outputs) t.push([o.name, `[${o.shape.join(', ')}]`, ...(f.check ? [o.maxRelErr!.toExponential(2), o.ok ? pc.green('ok') : pc.red('MISMATCH')] : [])]);
       out(t.toString() + '\n');
       if (timings) {
-        const p = new Table({ head: ['kernel', 'fused operator', 'GPU ms'] });
+        const p = new Table({ ...tableStyle(), head: ['kernel', 'fused operator', 'GPU ms'] });
         for (const k of timings) p.push([k.kernel, k.op ?? '', k.ms.toFixed(4)]);
         out(p.toString() + '\n');
       }

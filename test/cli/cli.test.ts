@@ -41,6 +41,20 @@ describe('fuseplan explain', () => {
   });
 });
 
+describe('fuseplan bench (bin, separate process)', () => {
+  it('times every strategy and reports kernels, estimates and medians as JSON', () => {
+    const r = spawnSync(process.execPath, ['bin/fuseplan.mjs', 'bench', 'examples/l2svm.ts', '--runs', '1', '--warmup', '0', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.results.map((x: { strategy: string }) => x.strategy)).toEqual(['none', 'fuse-all', 'fuse-no-redundancy', 'cost']);
+    for (const x of j.results) expect(x.msMedian).toBeGreaterThan(0);
+    expect(j.results[0].kernels).toBeGreaterThan(j.results[3].kernels);
+  });
+  it('exits 1 on a bad --runs', async () => {
+    expect((await cli('bench', 'examples/l2svm.ts', '--runs', '0')).code).toBe(1);
+  });
+});
+
 describe('fuseplan run (bin, separate process)', () => {
   it('runs an example on the GPU, checks it and prints JSON', () => {
     const r = spawnSync(process.execPath, ['bin/fuseplan.mjs', 'run', 'examples/norm-block.ts', '--check', '--json', '--profile', '--runs', '2'], {
