@@ -1,6 +1,6 @@
 // The demo behind `npm start`: plan, explain and run the example models on the GPU, and check
 // every output against the float64 reference.
-import { compareToReference, compile, createRuntime, evaluate, randomInputs, toleranceFor, toIR } from '../src/index.js';
+import { compareToReference, compile, createRuntime, evaluate, profileFor, randomInputs, toleranceFor, toIR } from '../src/index.js';
 import * as l2svm from './l2svm.js';
 import * as mlp from './mlp.js';
 import * as normBlock from './norm-block.js';
@@ -15,7 +15,8 @@ try {
   console.log(`WebGPU adapter: ${[a.vendor, a.architecture, a.device].filter(Boolean).join(' / ')} (${gpu.backend}, wait=${gpu.wait})\n`);
   for (const ex of examples) {
     const ir = toIR(ex.default);
-    const plan = compile(ex.default, { dims: ex.dims, limits: gpu.limits });
+    // The adapter's calibrated cost profile (`fuseplan calibrate`), else the built-in default.
+    const plan = compile(ex.default, { dims: ex.dims, limits: gpu.limits, profile: profileFor(gpu) });
     if (verbose) console.log(plan.explain() + '\n');
     const inputs = randomInputs(ir, ex.dims, 42);
     const t0 = performance.now();

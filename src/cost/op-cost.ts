@@ -2,7 +2,7 @@ import type { Node, NodeId } from '../ir/node.js';
 import { BINARY, MATMUL_WEIGHT, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { numel, type ConcreteShape } from '../ir/shape.js';
 import type { FusedOp, OpCost } from '../planner/plan.js';
-import type { DeviceProfile } from './profile.js';
+import { DEFAULT_KERNEL_PARAMS, type DeviceProfile } from './profile.js';
 
 export interface CostGraph {
   node(id: NodeId): Node;
@@ -32,57 +32,134 @@ export function nodeWeight(n: Node): number {
   }
 }
 
-/** A reduction runs as two passes (partials, then a small final pass) when few outputs share a long reduction. */
-export function isTwoPass(outputs: number, reduced: number): boolean {
-  return outputs < 64 && reduced >= 4096;
+// Kernel geometry, as codegen emits it (src/codegen/templates/*.ts; docs/codegen.md).
+/** Thread-layout reductions split into partials below this many output items... */
+const TARGET_THREADS = 8192;
+/** ...when the reduced extent is longer than this. */
+const THREAD_CHUNK = 2048;
+/** Group layout: below this many outputs, longer than GROUP_CHUNK. */
+const TARGET_GROUPS = 256;
+const GROUP_CHUNK = 8192;
+/** The tiled matmul's output tile and k-step; the unfused matmul's square tile. */
+const TILE_M = 64;
+const TILE_N = 64;
+const TILE_K = 16;
+const SINGLE_TILE = 16;
+/** Products with at most this many columns run the skinny kernel (one row per invocation). */
+const SKINNY_N = 4;
+const WORKGROUP = 256;
+
+/**
+ * A reduction runs as two passes (partials, then a small final pass) when few output items share
+ * a long reduction: exactly reduce.ts's rule. `perItem`: outputs per invocation (4 for column
+ * reductions loaded as vec4).
+ */
+export function isTwoPass(outputs: number, reduced: number, perItem = 1, layout: 'thread' | 'group' = 'thread'): boolean {
+  if (layout === 'group') return outputs < TARGET_GROUPS && reduced > GROUP_CHUNK;
+  return outputs / perItem < TARGET_THREADS && reduced > THREAD_CHUNK;
 }
 
-const TILE = 16;
+const pow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/** Lanes per row and whether a lane caches its share of a row: row.ts's rule. */
+export function rowLayout(rows: number, cols: number, minLanes: number, cacheMax: number): { lanes: number; caching: boolean } {
+  const lanes = Math.min(WORKGROUP, pow2(Math.ceil(minLanes / rows)), pow2(Math.ceil(cols / 4)));
+  return { lanes, caching: pow2(Math.ceil(cols / lanes)) <= cacheMax };
+}
 
 /**
  * Estimated time of one fused operator:
- *   launches * launchMs + max(bytes moved / bytesPerMs, weighted arithmetic / flopsPerMs)
+ *   launches * launchMs + max(bytes moved / bandwidth,
+ *                             weighted arithmetic / its rate (prologue arithmetic at its own) + matmul flops / matmul rate + prologue loads)
  * where members are charged per evaluation (a member broadcast over a larger iteration space is
- * evaluated once per cell of that space), each distinct input is read once, every output written
- * once, and two-pass reductions add a launch.
+ * evaluated once per cell of that space; matmul prologues once per tile load), each distinct input
+ * is read once (row programs that cannot cache a row read it once per phase), every output is
+ * written once, two-pass reductions add a launch, and matmul flops count the tiles codegen runs
+ * (64 x 64 outputs, k-steps of 16; skinny products at least `skinnyMinRows` rows). Bandwidth and
+ * matmul rate are the profile's maxima times the template's share (so scaling bytesPerMs or
+ * matmulFlopsPerMs scales every template, and the search's lower bound stays below every cost).
  */
 export function opCost(g: CostGraph, op: FusedOp, p: DeviceProfile): OpCost {
   const size = (id: NodeId): number => numel(g.shapes[id]!);
+  const members = op.members.map((m) => g.node(m));
+  const reduces = members.filter((n) => n.op === 'reduce');
+  const space = iterationSpace(g, op);
+  const row = op.template === 'row' ? rowProgram(g, op, members, p) : null;
+  const rowPhases = row === null || row.caching ? 1 : row.phases;
   let bytesRead = 0;
   for (const i of op.inputs) {
     const n = g.node(i);
     if (n.op === 'const' && n.data.length === 1) continue;
-    bytesRead += size(i) * 4;
+    bytesRead += size(i) * 4 * (rowPhases > 1 && size(i) === space ? rowPhases : 1);
   }
   const bytesWritten = op.outputs.reduce((s, o) => s + size(o) * 4, 0);
-  const members = op.members.map((m) => g.node(m));
-  const reduces = members.filter((n) => n.op === 'reduce');
   let flops = 0;
+  let prologueFlops = 0;
   let mmFlops = 0;
+  let mmMs = 0;
   let launches = 1;
-  const space = iterationSpace(g, op);
-  const evaluations = op.template === 'matmul' ? matmulMemberEvaluations(g, op) : null;
+  const prologue = op.template === 'matmul' ? matmulPrologue(g, op) : null;
   for (const n of members) {
     const w = nodeWeight(n);
     if (n.op === 'matmul') {
-      const a = g.shapes[n.inputs[0]!]!;
-      mmFlops += w * size(n.id) * a[a.length - 1]!;
+      const m = matmulFlops(g, n, op.template === 'single', p);
+      mmFlops += m.flops;
+      mmMs += m.flops / m.rate;
     } else if (n.op === 'reduce') {
       flops += w * size(n.inputs[0]!);
-    } else if (evaluations !== null) {
-      flops += w * evaluations(n);
-    } else if (op.template === 'row' && isPerRow(g, n, space)) {
+    } else if (prologue !== null) {
+      if (prologue.inPrologue(n)) prologueFlops += w * prologue.evaluations(n);
+      else flops += w * prologue.evaluations(n);
+    } else if (row !== null && isPerRow(g, n, space)) {
       flops += w * size(n.id);
+    } else if (row !== null && !row.caching) {
+      // Without a cache a row element value is recomputed in every phase from its own on.
+      flops += w * space * Math.max(1, row.phases - (row.level.get(n.id) ?? 0));
     } else {
       flops += w * space;
     }
   }
-  if ((op.template === 'cell' || op.template === 'magg' || op.template === 'single') && reduces.length > 0) {
-    const r = reduces[0]!;
-    if (isTwoPass(size(r.id), size(r.inputs[0]!) / Math.max(1, size(r.id)))) launches = 2;
+  // (The unfused reduction kernel is always one pass: a workgroup tree per output.)
+  if ((op.template === 'cell' || op.template === 'magg') && reduces.length > 0) {
+    const red = reduces[0]!;
+    const outs = size(red.id);
+    const operand = g.shapes[red.inputs[0]!]!;
+    const last = operand.length - 1;
+    const perItem = last >= 0 && !red.axes.includes(last) && operand[last]! % 4 === 0 ? 4 : 1;
+    const layout = p.kernels?.reduce?.layout ?? DEFAULT_KERNEL_PARAMS.reduce.layout;
+    if (isTwoPass(outs, size(red.inputs[0]!) / Math.max(1, outs), perItem, layout)) launches = 2;
   }
-  const ms = launches * p.launchMs + Math.max((bytesRead + bytesWritten) / p.bytesPerMs, flops / p.flopsPerMs + mmFlops / p.matmulFlopsPerMs);
-  return { op: op.id, ms, bytesRead, bytesWritten, flops: flops + mmFlops, launches };
+  const b = p.bandwidth;
+  const share =
+    op.template === 'single' ? b?.single : op.template === 'row' ? b?.row : op.template === 'matmul' ? 1 : reduces.length > 0 ? b?.reduce : b?.cell;
+  const bandwidth = p.bytesPerMs * Math.min(1, share ?? 1);
+  // Each prologue evaluation reading more than the operand's own leaf pays for the extra index
+  // arithmetic and loads (the operand's own load is in the matmul rate).
+  const loadMs = prologue === null ? 0 : prologue.extraLoads * (p.matmul?.prologueLoadMs ?? 0);
+  const flopsPerMs = p.flopsPerMs * Math.min(1, (op.template === 'row' ? p.arithmetic?.row : undefined) ?? 1);
+  const prologueMs = prologueFlops / (p.flopsPerMs * Math.min(1, p.arithmetic?.prologue ?? 1));
+  const ms = launches * p.launchMs + Math.max((bytesRead + bytesWritten) / bandwidth, flops / flopsPerMs + prologueMs + mmMs + loadMs);
+  return { op: op.id, ms, bytesRead, bytesWritten, flops: flops + prologueFlops + mmFlops, launches };
+}
+
+/**
+ * The flops a matmul kernel performs (2 per multiply-add, padding included) and its rate: the
+ * tiled kernel computes whole 64 x 64 tiles in k-steps of 16; the skinny kernel (N <= 4) one row
+ * per invocation, at least skinnyMinRows rows' worth; the unfused kernel 16 x 16 tiles.
+ */
+export function matmulFlops(g: CostGraph, mm: Node, unfused: boolean, p: DeviceProfile): { flops: number; rate: number } {
+  const out = g.shapes[mm.id]!;
+  const a = g.shapes[mm.inputs[0]!]!;
+  const M = out[out.length - 2]!;
+  const N = out[out.length - 1]!;
+  const K = a[a.length - 1]!;
+  const batch = numel(out) / (M * N);
+  const up = (x: number, t: number): number => Math.ceil(x / t) * t;
+  const m = p.matmul;
+  const rate = (share: number | undefined): number => p.matmulFlopsPerMs * Math.min(1, share ?? 1);
+  if (unfused) return { flops: MATMUL_WEIGHT * batch * up(M, SINGLE_TILE) * up(N, SINGLE_TILE) * up(K, SINGLE_TILE), rate: rate(m?.single) };
+  if (N <= SKINNY_N) return { flops: MATMUL_WEIGHT * Math.max(batch * M, m?.skinnyMinRows ?? 1) * N * K, rate: rate(m?.skinny) };
+  return { flops: MATMUL_WEIGHT * batch * up(M, TILE_M) * up(N, TILE_N) * up(K, TILE_K), rate: rate(m?.tiled) };
 }
 
 /** Cells of the space a cell/row/magg kernel iterates over. */
@@ -97,32 +174,79 @@ function isPerRow(g: CostGraph, n: Node, space: number): boolean {
   return shape.length > 0 && shape[shape.length - 1] === 1 && numel(shape) < space;
 }
 
-/** Prologue members are re-evaluated on every tile load; epilogue members once per output cell. */
-function matmulMemberEvaluations(g: CostGraph, op: FusedOp): (n: Node) => number {
+/**
+ * A row program's phases (the longest chain of reductions an output depends on, + 1 for element
+ * outputs), each member's level (reductions it depends on in sequence), and whether a lane caches
+ * its share of a row. Without the cache, row-sized inputs are read once per phase and element
+ * values recomputed in each phase that needs them.
+ */
+function rowProgram(g: CostGraph, op: FusedOp, members: readonly Node[], p: DeviceProfile): { caching: boolean; phases: number; level: Map<NodeId, number> } {
+  const level = new Map<NodeId, number>();
+  const red = members.find((n) => n.op === 'reduce');
+  if (red === undefined) return { caching: true, phases: 1, level };
+  const S = g.shapes[red.inputs[0]!]!;
+  const C = S[S.length - 1]!;
+  const rows = numel(S) / Math.max(1, C);
+  const k = p.kernels?.row;
+  const d = DEFAULT_KERNEL_PARAMS.row;
+  const inside = new Set(op.members);
+  for (const n of members) {
+    const ins = n.inputs.filter((i) => inside.has(i)).map((i) => level.get(i) ?? 0);
+    const l = n.op === 'transpose' ? 0 : Math.max(0, ...ins);
+    level.set(n.id, n.op === 'reduce' ? l + 1 : l);
+  }
+  let phases = 1;
+  for (const o of op.outputs) {
+    const l = level.get(o) ?? 0;
+    phases = Math.max(phases, g.node(o).op === 'reduce' ? l : numel(g.shapes[o]!) === numel(S) ? l + 1 : l);
+  }
+  return { caching: rowLayout(rows, C, k?.minLanes ?? d.minLanes, k?.cacheMax ?? d.cacheMax).caching, phases, level };
+}
+
+/**
+ * Prologue members are re-evaluated on every tile load, padding included: an A-side member once
+ * per element of the padded A tiles of each column tile of the product (ceil(N/64) times; the
+ * skinny kernel reads each A row once), a B-side member once per element of the padded B tiles of
+ * each row tile (ceil(M/64) times; the skinny kernel once per row). Epilogue members once per
+ * output cell. `extraLoads`: prologue evaluations times the leaves each reads beyond one.
+ */
+function matmulPrologue(g: CostGraph, op: FusedOp): { evaluations: (n: Node) => number; inPrologue: (n: Node) => boolean; extraLoads: number } {
   const mm = g.node(op.members.find((m) => g.node(m).op === 'matmul')!);
   const inside = new Set(op.members);
-  // The members each operand's prologue is computed from (each operand side walked once).
-  const side = (root: NodeId): Set<NodeId> => {
+  // The members each operand's prologue is computed from, and the leaves they read.
+  const side = (root: NodeId): { members: Set<NodeId>; leaves: number } => {
     const seen = new Set<NodeId>();
+    const leaves = new Set<NodeId>();
     const stack = [root];
     while (stack.length > 0) {
       const x = stack.pop()!;
-      if (seen.has(x) || !inside.has(x)) continue;
+      if (seen.has(x)) continue;
+      if (!inside.has(x)) {
+        const n = g.node(x);
+        if (!(n.op === 'const' && n.data.length === 1) && x !== root) leaves.add(x);
+        continue;
+      }
       seen.add(x);
       stack.push(...g.node(x).inputs);
     }
-    return seen;
+    return { members: seen, leaves: leaves.size };
   };
-  const aSide = side(mm.inputs[0]!);
-  const bSide = side(mm.inputs[1]!);
+  const a = side(mm.inputs[0]!);
+  const b = side(mm.inputs[1]!);
   const out = g.shapes[mm.id]!;
+  const sa = g.shapes[mm.inputs[0]!]!;
   const M = out[out.length - 2]!;
   const N = out[out.length - 1]!;
-  // An A-side member is loaded once per column tile of the product, a B-side one per row tile.
-  return (n) => {
-    if (aSide.has(n.id)) return numel(g.shapes[n.id]!) * Math.ceil(N / TILE);
-    if (bSide.has(n.id)) return numel(g.shapes[n.id]!) * Math.ceil(M / TILE);
-    return numel(out);
+  const K = sa[sa.length - 1]!;
+  const batch = numel(out) / (M * N);
+  const up = (x: number, t: number): number => Math.ceil(x / t) * t;
+  const skinny = N <= SKINNY_N;
+  const aEvals = skinny ? batch * M * K : batch * up(M, TILE_M) * up(K, TILE_K) * Math.ceil(N / TILE_N);
+  const bEvals = skinny ? batch * M * K * N : batch * up(K, TILE_K) * up(N, TILE_N) * Math.ceil(M / TILE_M);
+  return {
+    evaluations: (n) => (a.members.has(n.id) ? aEvals : b.members.has(n.id) ? bEvals : numel(out)),
+    inPrologue: (n) => a.members.has(n.id) || b.members.has(n.id),
+    extraLoads: (a.members.size > 0 ? aEvals * Math.max(0, a.leaves - 1) : 0) + (b.members.size > 0 ? bEvals * Math.max(0, b.leaves - 1) : 0),
   };
 }
 

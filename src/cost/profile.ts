@@ -1,26 +1,137 @@
 /**
- * The constants of the cost model. The default describes Mesa lavapipe on a 2-core machine
- * (shared/docs/environment.md: ~40 us per dispatch, 7-12 GB/s for vec4 streaming kernels, about
- * 20 G weighted flop/s for exp(-(a*b+1)) at that bandwidth);
- * `fuseplan calibrate` measures them on the actual adapter.
+ * The constants of the cost model, and the kernel parameters codegen uses, per device. The default
+ * describes Mesa lavapipe on a 2-core machine (measured with `fuseplan calibrate`, see
+ * docs/performance.md); `fuseplan calibrate` measures them on the actual adapter and stores them
+ * (src/cost/profile-store.ts), and planning uses the stored profile for that adapter.
  */
 export interface DeviceProfile {
-  /** Where the numbers come from: 'default' or the adapter they were measured on. */
+  /** Where the numbers come from: 'default ...' or the adapter they were measured on. */
   readonly source: string;
-  /** Fixed cost of one dispatch, in ms. */
+  /** Fixed cost of one dispatch, in ms (per-pass GPU time of a kernel that does nothing). */
   readonly launchMs: number;
-  /** Sustained bytes per ms a streaming kernel reaches (read + write together). */
+  /**
+   * Bytes per ms (read + write together) of the fastest streaming kernel codegen emits; templates
+   * reach `bandwidth.<template>` times this. bytes / bytesPerMs bounds any plan from below.
+   */
   readonly bytesPerMs: number;
   /** Weighted arithmetic ops per ms (an add or multiply weighs 1, exp 18; see src/ir/ops.ts). */
   readonly flopsPerMs: number;
-  /** Multiply-adds per ms a tiled matmul reaches (counted as 2 flops each). */
+  /**
+   * Matmul flops (2 per multiply-add, padded tiles counted) per ms of the fastest matmul kernel;
+   * the kernels reach `matmul.<kernel>` times this.
+   */
   readonly matmulFlopsPerMs: number;
+  /** Each template's share of bytesPerMs (in (0, 1]; absent: 1). */
+  readonly bandwidth?: BandwidthShares;
+  /**
+   * Where arithmetic runs below flopsPerMs, its share (in (0, 1]; absent: 1): row programs (a lane
+   * works through scalars), matmul prologues (evaluated in the tile loads, between barriers).
+   */
+  readonly arithmetic?: { readonly row?: number; readonly prologue?: number };
+  /** The matmul kernels' shares of matmulFlopsPerMs, and their occupancy and prologue costs. */
+  readonly matmul?: MatmulParams;
+  /** Codegen parameters chosen for this device (absent: codegen's defaults). */
+  readonly kernels?: KernelParams;
 }
 
+export interface BandwidthShares {
+  /** Elementwise cell kernels (vec4 or scalar, tuned items per invocation). */
+  readonly cell?: number;
+  /** Reductions (cell with aggregation, magg). */
+  readonly reduce?: number;
+  /** Row programs (bytes counted with the re-reads of rows a lane cannot cache). */
+  readonly row?: number;
+  /** The unfused scalar kernels (strategy none, `single` ops). */
+  readonly single?: number;
+}
+
+export interface MatmulParams {
+  /** The 64 x 64 tiled kernel. */
+  readonly tiled?: number;
+  /** The skinny (N <= 4) one-row-per-invocation kernel. */
+  readonly skinny?: number;
+  /** The unfused 16 x 16 tiled kernel. */
+  readonly single?: number;
+  /** Rows the skinny kernel needs to keep the device busy (fewer rows cost as much as this many). */
+  readonly skinnyMinRows?: number;
+  /**
+   * ms per extra tensor read per prologue evaluation (index arithmetic and a load per padded tile
+   * element; a prologue that reads only its operand costs nothing extra).
+   */
+  readonly prologueLoadMs?: number;
+}
+
+/** Codegen variants per template (see docs/codegen.md); each field optional, default = codegen's. */
+export interface KernelParams {
+  readonly cell?: {
+    /** vec4s per invocation on the vectorized path (codegen default 4). */
+    readonly vec4PerThread?: number;
+    /** Scalars per invocation on the scalar path (codegen default 8). */
+    readonly scalarPerThread?: number;
+  };
+  readonly reduce?: {
+    /** 'thread' (codegen default): an invocation per output chunk; 'group': a workgroup tree. */
+    readonly layout?: 'thread' | 'group';
+  };
+  readonly row?: {
+    /** Lanes to keep busy over all rows (codegen default 2048). */
+    readonly minLanes?: number;
+    /** Longest per-lane private cache of row values (codegen default 16). */
+    readonly cacheMax?: number;
+  };
+}
+
+/** Codegen's defaults, named so explain can print what a profile without `kernels` gets. */
+export const DEFAULT_KERNEL_PARAMS = Object.freeze({
+  cell: Object.freeze({ vec4PerThread: 4, scalarPerThread: 8 }),
+  reduce: Object.freeze({ layout: 'thread' as const }),
+  row: Object.freeze({ minLanes: 2048, cacheMax: 16 }),
+});
+
+/** The kernel parameters in effect, each with where it came from. */
+export function effectiveKernelParams(p: DeviceProfile): {
+  readonly cell: { vec4PerThread: number; scalarPerThread: number };
+  readonly reduce: { layout: 'thread' | 'group' };
+  readonly row: { minLanes: number; cacheMax: number };
+  readonly source: 'profile' | 'default';
+} {
+  const k = p.kernels;
+  const d = DEFAULT_KERNEL_PARAMS;
+  return {
+    cell: { vec4PerThread: k?.cell?.vec4PerThread ?? d.cell.vec4PerThread, scalarPerThread: k?.cell?.scalarPerThread ?? d.cell.scalarPerThread },
+    reduce: { layout: k?.reduce?.layout ?? d.reduce.layout },
+    row: { minLanes: k?.row?.minLanes ?? d.row.minLanes, cacheMax: k?.row?.cacheMax ?? d.row.cacheMax },
+    source: k === undefined ? 'default' : 'profile',
+  };
+}
+
+/** One line for explain: "cell vec4 x4 / scalar x8 per invocation, reduce thread layout, ...". */
+export function describeKernelParams(p: DeviceProfile): string {
+  const e = effectiveKernelParams(p);
+  return (
+    `cell vec4 x${e.cell.vec4PerThread} / scalar x${e.cell.scalarPerThread} per invocation, ` +
+    `reduce ${e.reduce.layout} layout, row min lanes ${e.row.minLanes} (cache <= ${e.row.cacheMax}) ` +
+    `[${e.source === 'profile' ? 'from the profile' : 'codegen defaults'}]`
+  );
+}
+
+/**
+ * Mesa lavapipe (llvmpipe, LLVM 15) through Dawn on a 2-core machine: rounded medians of
+ * `fuseplan calibrate` runs on a quiet machine (load average ~1; under a load of ~5 the rates
+ * roughly halve, the shares stay close). The tiled matmul rate is the mean over 256^3 (4.0 GFLOP/s)
+ * and one-tile products down a long K (1.4-2.0 GFLOP/s), the skinny and unfused kernels' shares
+ * are relative to it. Kernel parameters: one lane per row for row programs (barriers between
+ * phases cost 3-8x on rows of up to a few hundred elements); the rest are codegen's defaults
+ * (vec4 x4 and x8 per invocation trade places with size and noise, within 10%).
+ */
 export const DEFAULT_PROFILE: DeviceProfile = Object.freeze({
-  source: 'default (lavapipe-like, 2 cores)',
-  launchMs: 0.04,
-  bytesPerMs: 1e7,
-  flopsPerMs: 2e7,
-  matmulFlopsPerMs: 5e6,
+  source: 'default (lavapipe, 2 cores)',
+  launchMs: 0.058,
+  bytesPerMs: 1.22e7,
+  flopsPerMs: 7.4e7,
+  matmulFlopsPerMs: 2.6e6,
+  bandwidth: Object.freeze({ cell: 1, reduce: 0.91, row: 0.48, single: 0.16 }),
+  arithmetic: Object.freeze({ row: 0.52, prologue: 0.2 }),
+  matmul: Object.freeze({ tiled: 1, skinny: 0.8, single: 0.46, skinnyMinRows: 55, prologueLoadMs: 2.9e-6 }),
+  kernels: Object.freeze({ row: Object.freeze({ minLanes: 1 }) }),
 });

@@ -38,9 +38,10 @@ const op = (template: Template, members: NodeId[], outputs: NodeId[], inputs: No
   outputs: [...outputs].sort((a, b) => a - b),
   inputs: [...inputs].sort((a, b) => a - b),
 });
-/** The model's formula for one operator. */
-const formula = (launches: number, bytes: number, flops: number, mmFlops = 0): number =>
-  launches * P.launchMs + Math.max(bytes / P.bytesPerMs, flops / P.flopsPerMs + mmFlops / P.matmulFlopsPerMs);
+/** The model's formula for one operator (bandwidth: the template's share of bytesPerMs). */
+const formula = (launches: number, bytes: number, flops: number, mmFlops = 0, bytesPerMs = P.bytesPerMs * (P.bandwidth?.cell ?? 1)): number =>
+  launches * P.launchMs + Math.max(bytes / bytesPerMs, flops / P.flopsPerMs + mmFlops / (P.matmulFlopsPerMs * (P.matmul?.tiled ?? 1)));
+const reduceBw = P.bytesPerMs * (P.bandwidth?.reduce ?? 1);
 
 // X [R, C]; A = exp(X) (a CSE); B = A + 1; D = A * 2.
 const g = new Graph();
@@ -112,10 +113,10 @@ describe('op cost', () => {
     const cs = opCost(c, op('cell', [smallSum], [smallSum], [small]), P);
     expect([cf.launches, cr.launches, cs.launches]).toEqual([2, 1, 1]);
     expect(cf.flops).toBe(4 * CELLS);
-    expect(cf.ms).toBeCloseTo(formula(2, BYTES + 4, 4 * CELLS), 12);
-    expect(cr.ms).toBeCloseTo(formula(1, BYTES + R * 4, 4 * CELLS), 12);
+    expect(cf.ms).toBeCloseTo(formula(2, BYTES + 4, 4 * CELLS, 0, reduceBw), 12);
+    expect(cr.ms).toBeCloseTo(formula(1, BYTES + R * 4, 4 * CELLS, 0, reduceBw), 12);
     // The second pass costs exactly one launch more than the same work in one pass.
-    expect(cf.ms - formula(1, BYTES + 4, 4 * CELLS)).toBeCloseTo(P.launchMs, 12);
+    expect(cf.ms - formula(1, BYTES + 4, 4 * CELLS, 0, reduceBw)).toBeCloseTo(P.launchMs, 12);
   });
 
   it('launch overhead per kernel: tiny operators cost about a launch each', () => {
@@ -144,14 +145,15 @@ describe('op cost', () => {
     expect(ms - fused.ms).toBeCloseTo(4 * P.launchMs, 3); // plus the few bytes of the tiny intermediates
   });
 
-  it('matmul: 2 flops per multiply-add at the matmul rate; epilogue members per output cell', () => {
+  it('matmul: 2 flops per multiply-add of the padded 64 x 64 tiles at the matmul rate; epilogue members per output cell', () => {
     const a = g.input('a', [64, 128]);
     const w = g.input('w', [128, 32]);
     const mm = g.matmul(a, w);
     const r = g.unary('relu', mm);
     const c = ctxOf(g, [r]);
     const cost = opCost(c, op('matmul', [mm, r], [r], [a, w]), P);
-    const mmFlops = nodeWeight(g.node(mm)) * 64 * 32 * 128;
+    // N = 32 fills half of a 64-wide tile; the kernel computes the whole tile.
+    const mmFlops = nodeWeight(g.node(mm)) * 64 * 64 * 128;
     expect(nodeWeight(g.node(mm))).toBe(2);
     expect(cost.flops).toBe(mmFlops + 1 * 64 * 32);
     expect(cost.ms).toBeCloseTo(formula(1, (64 * 128 + 128 * 32 + 64 * 32) * 4, 64 * 32, mmFlops), 12);
