@@ -12,6 +12,7 @@ import { randomInputs } from '../api/random-inputs.js';
 import { STRATEGIES, type Strategy } from '../planner/plan.js';
 import { createRuntime } from '../runtime/index.js';
 import { parseDims, parseStrategy, tableStyle, UsageError } from './args.js';
+import { profileForRun } from './calibrate.js';
 import { loadModel } from './load-model.js';
 
 export interface BenchFlags {
@@ -20,6 +21,7 @@ export interface BenchFlags {
   runs?: string;
   warmup?: string;
   json?: boolean;
+  deviceProfile?: string;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -38,7 +40,8 @@ export async function benchCommand(file: string, f: BenchFlags, out: (s: string)
   const gpu = await createRuntime();
   try {
     const inputs = randomInputs(m.ir, dims, 1);
-    const plans = new Map<Strategy, CompiledModel>(strategies.map((s) => [s, compile(m.ir, { dims, strategy: s, limits: gpu.limits })]));
+    const profile = profileForRun(f.deviceProfile, gpu);
+    const plans = new Map<Strategy, CompiledModel>(strategies.map((s) => [s, compile(m.ir, { dims, strategy: s, limits: gpu.limits, profile })]));
     const times = new Map<Strategy, number[]>(strategies.map((s) => [s, []]));
     const total = (warmup + runs) * strategies.length;
     const bar = process.stderr.isTTY ? new SingleBar({ format: 'bench [{bar}] {value}/{total} {label}', stream: process.stderr, clearOnComplete: true }) : null;

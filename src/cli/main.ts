@@ -69,6 +69,7 @@ function program(out: (s: string) => void): Command {
     .option('--runs <n>', 'timed runs per strategy', '10')
     .option('--warmup <n>', 'warm-up runs per strategy', '2')
     .option('--json', 'print the result as JSON')
+    .option('--device-profile <file|default>', 'cost profile to plan with (default: the calibrated profile of this adapter)')
     .action(async (file: string, f: BenchFlags) => benchCommand(file, f, out));
   return p;
 }
