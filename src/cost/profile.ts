@@ -118,9 +118,10 @@ export function describeKernelParams(p: DeviceProfile): string {
 /**
  * Mesa lavapipe (llvmpipe, LLVM 15) through Dawn on a 2-core machine: rounded medians of
  * `fuseplan calibrate` runs on a quiet machine (load average ~1; under a load of ~5 the rates
- * roughly halve, the shares stay close). The tiled matmul rate is the mean over 256^3 (4.0 GFLOP/s)
- * and one-tile products down a long K (1.4-2.0 GFLOP/s), the skinny and unfused kernels' shares
- * are relative to it. Kernel parameters: one lane per row for row programs (barriers between
+ * roughly halve, the shares stay close). The tiled matmul rate (5.9 GFLOP/s, re-measured with
+ * `fuseplan calibrate --force` after the 8x4-per-invocation vec4-tile kernel replaced the 4x4
+ * scalar-tile one, which reached 2.6) is the mean over 256^3 and one-tile products down a long K;
+ * the skinny and unfused kernels' shares are relative to it. Kernel parameters: one lane per row for row programs (barriers between
  * phases cost 3-8x on rows of up to a few hundred elements); the rest are codegen's defaults
  * (vec4 x4 and x8 per invocation trade places with size and noise, within 10%).
  */
@@ -129,9 +130,9 @@ export const DEFAULT_PROFILE: DeviceProfile = Object.freeze({
   launchMs: 0.058,
   bytesPerMs: 1.22e7,
   flopsPerMs: 7.4e7,
-  matmulFlopsPerMs: 2.6e6,
+  matmulFlopsPerMs: 5.9e6,
   bandwidth: Object.freeze({ cell: 1, reduce: 0.91, row: 0.48, single: 0.16 }),
   arithmetic: Object.freeze({ row: 0.52, prologue: 0.2 }),
-  matmul: Object.freeze({ tiled: 1, skinny: 0.8, single: 0.46, skinnyMinRows: 55, prologueLoadMs: 2.9e-6 }),
+  matmul: Object.freeze({ tiled: 1, skinny: 0.38, single: 0.21, skinnyMinRows: 56, prologueLoadMs: 3.0e-6 }),
   kernels: Object.freeze({ row: Object.freeze({ minLanes: 1 }) }),
 });

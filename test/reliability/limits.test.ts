@@ -229,10 +229,10 @@ describe('maxComputeWorkgroupStorageSize', () => {
     }
   });
 
-  it('a tiled matmul (8 KiB of tiles) is rejected under a 4 KiB limit with FuseplanError(limit)', () => {
-    const e = catchSync(() => compile(zoo[0]!, { dims: { B: 128 }, limits: { ...gpu.limits, maxComputeWorkgroupStorageSize: 4096 } }));
+  it('a tiled matmul (4 KiB of tiles) is rejected under a 2 KiB limit with FuseplanError(limit)', () => {
+    const e = catchSync(() => compile(zoo[0]!, { dims: { B: 128 }, limits: { ...gpu.limits, maxComputeWorkgroupStorageSize: 2048 } }));
     expect(e.code).toBe('limit');
-    expect(e.message).toMatch(/8192 bytes of workgroup memory.*4096/);
+    expect(e.message).toMatch(/4096 bytes of workgroup memory.*2048/);
   });
 });
 
