@@ -43,7 +43,7 @@ const GROUP_CHUNK = 8192;
 /** The tiled matmul's output tile and k-step; the unfused matmul's square tile. */
 const TILE_M = 64;
 const TILE_N = 64;
-const TILE_K = 16;
+const TILE_K = 8;
 const SINGLE_TILE = 16;
 /** Products with at most this many columns run the skinny kernel (one row per invocation). */
 const SKINNY_N = 4;
@@ -75,7 +75,7 @@ export function rowLayout(rows: number, cols: number, minLanes: number, cacheMax
  * evaluated once per cell of that space; matmul prologues once per tile load), each distinct input
  * is read once (row programs that cannot cache a row read it once per phase), every output is
  * written once, two-pass reductions add a launch, and matmul flops count the tiles codegen runs
- * (64 x 64 outputs, k-steps of 16; skinny products at least `skinnyMinRows` rows). Bandwidth and
+ * (64 x 64 outputs, k-steps of 8; skinny products at least `skinnyMinRows` rows). Bandwidth and
  * matmul rate are the profile's maxima times the template's share (so scaling bytesPerMs or
  * matmulFlopsPerMs scales every template, and the search's lower bound stays below every cost).
  */
@@ -144,7 +144,7 @@ export function opCost(g: CostGraph, op: FusedOp, p: DeviceProfile): OpCost {
 
 /**
  * The flops a matmul kernel performs (2 per multiply-add, padding included) and its rate: the
- * tiled kernel computes whole 64 x 64 tiles in k-steps of 16; the skinny kernel (N <= 4) one row
+ * tiled kernel computes whole 64 x 64 tiles in k-steps of 8; the skinny kernel (N <= 4) one row
  * per invocation, at least skinnyMinRows rows' worth; the unfused kernel 16 x 16 tiles.
  */
 export function matmulFlops(g: CostGraph, mm: Node, unfused: boolean, p: DeviceProfile): { flops: number; rate: number } {
