@@ -33,3 +33,8 @@ export function exitCodeFor(e: unknown): 1 | 2 {
 export function tableStyle(): { style: { head: string[]; border: string[] } } | Record<string, never> {
   return process.stdout.isTTY && !('NO_COLOR' in process.env) ? {} : { style: { head: [], border: [] } };
 }
+
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};

@@ -11,7 +11,7 @@ import { compile, type CompiledModel } from '../api/compile.js';
 import { randomInputs } from '../api/random-inputs.js';
 import { STRATEGIES, type Strategy } from '../planner/plan.js';
 import { createRuntime } from '../runtime/index.js';
-import { parseDims, parseStrategy, tableStyle, UsageError } from './args.js';
+import { parseDims, parseStrategy, median, tableStyle, UsageError } from './args.js';
 import { profileForRun } from './calibrate.js';
 import { loadModel } from './load-model.js';
 
@@ -23,11 +23,6 @@ export interface BenchFlags {
   json?: boolean;
   deviceProfile?: string;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function benchCommand(file: string, f: BenchFlags, out: (s: string) => void): Promise<void> {
   const runs = Number(f.runs ?? '10');

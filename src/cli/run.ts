@@ -5,7 +5,7 @@ import { randomInputs } from '../api/random-inputs.js';
 import { compareToReference, toleranceFor } from '../reference/compare.js';
 import { evaluate } from '../reference/evaluate.js';
 import { createRuntime } from '../runtime/index.js';
-import { parseDims, parseStrategy, tableStyle, UsageError } from './args.js';
+import { parseDims, parseStrategy, median, tableStyle, UsageError } from './args.js';
 import { loadModel } from './load-model.js';
 import { profileForRun } from './calibrate.js';
 
@@ -19,11 +19,6 @@ export interface RunFlags {
   runs?: string;
   deviceProfile?: string;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function runCommand(file: string, f: RunFlags, out: (s: string) => void): Promise<void> {
   const seed = Number(f.seed ?? '1');

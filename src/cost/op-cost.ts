@@ -1,3 +1,5 @@
+import { MATMUL_GEOMETRY } from '../codegen/templates/matmul.js';
+import { REDUCE_SPLIT } from '../codegen/templates/reduce.js';
 import type { Node, NodeId } from '../ir/node.js';
 import { BINARY, MATMUL_WEIGHT, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { numel, type ConcreteShape } from '../ir/shape.js';
@@ -33,20 +35,15 @@ export function nodeWeight(n: Node): number {
 }
 
 // Kernel geometry, as codegen emits it (src/codegen/templates/*.ts; docs/codegen.md).
-/** Thread-layout reductions split into partials below this many output items... */
-const TARGET_THREADS = 8192;
-/** ...when the reduced extent is longer than this. */
-const THREAD_CHUNK = 2048;
-/** Group layout: below this many outputs, longer than GROUP_CHUNK. */
-const TARGET_GROUPS = 256;
-const GROUP_CHUNK = 8192;
+/**
+ * Thread-layout reductions split into partials below TARGET_THREADS output items when the reduced
+ * extent is longer than THREAD_CHUNK; the group layout below TARGET_GROUPS outputs, longer than
+ * GROUP_CHUNK (codegen's own thresholds).
+ */
+const { targetThreads: TARGET_THREADS, threadChunk: THREAD_CHUNK, targetGroups: TARGET_GROUPS, groupChunk: GROUP_CHUNK } = REDUCE_SPLIT;
 /** The tiled matmul's output tile and k-step; the unfused matmul's square tile. */
-const TILE_M = 64;
-const TILE_N = 64;
-const TILE_K = 8;
+const { tileM: TILE_M, tileN: TILE_N, tileK: TILE_K, skinnyN: SKINNY_N } = MATMUL_GEOMETRY;
 const SINGLE_TILE = 16;
-/** Products with at most this many columns run the skinny kernel (one row per invocation). */
-const SKINNY_N = 4;
 const WORKGROUP = 256;
 
 /**

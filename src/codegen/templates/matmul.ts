@@ -32,6 +32,8 @@ const SKINNY_N = 4;
 const TM = 64;
 const TN = 64;
 const TK = 8;
+/** The kernels' geometry, for the cost model (src/cost/op-cost.ts) to charge what runs. */
+export const MATMUL_GEOMETRY = Object.freeze({ tileM: TM, tileN: TN, tileK: TK, skinnyN: SKINNY_N });
 /** Outputs per invocation along M and N. */
 const RM = 8;
 const RN = 4;

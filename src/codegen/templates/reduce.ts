@@ -29,6 +29,8 @@ const THREAD_CHUNK = 2048;
 /** Splitting stops once this many workgroups / invocations are busy. */
 const TARGET_GROUPS = 256;
 const TARGET_THREADS = 8192;
+/** When reductions split into partials, for the cost model (src/cost/op-cost.ts). */
+export const REDUCE_SPLIT = Object.freeze({ targetThreads: TARGET_THREADS, threadChunk: THREAD_CHUNK, targetGroups: TARGET_GROUPS, groupChunk: GROUP_CHUNK });
 
 export interface ReduceOptions {
   /** Forces a layout (benchmarks); by default chosen from the shape as described above. */
