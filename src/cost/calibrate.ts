@@ -297,7 +297,9 @@ export async function calibrate(rt: Runtime, opts: CalibrateOptions = {}): Promi
     const transposedA = { tiled: busy(mm.get('matmul tiled A^T')!) / busy(mm.get('matmul tiled')!), skinny: busy(mm.get('matmul skinny few rows A^T')!) / busy(few) };
     const bytesPerMs = Math.max(cellBytes, reduceBytes, rowBytes, singleBytes);
     const matmulFlopsPerMs = Math.max(tiled, skinny, singleMm);
-    const share = (x: number, of: number): number => Math.round((x / of) * 1000) / 1000;
+    // Shares stay in [0.001, 1]: a rate rounded to 0 under heavy load would make the stored profile
+    // invalid (the store rejects non-positive rates) and planning would silently fall back.
+    const share = (x: number, of: number): number => Math.min(1, Math.max(0.001, Math.round((x / of) * 1000) / 1000));
     const kernels: KernelParams = { cell: cellKernels, reduce: { layout }, row: { minLanes, cacheMax } };
     const a = rt.adapterInfo;
     const profile: DeviceProfile = {
