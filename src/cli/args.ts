@@ -1,3 +1,4 @@
+import { SingleBar } from 'cli-progress';
 import { FuseplanError } from '../ir/errors.js';
 import { STRATEGIES, type Strategy } from '../planner/plan.js';
 
@@ -38,3 +39,18 @@ export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+
+/**
+ * Step progress on stderr for commands that can run longer than a second: a bar on a terminal
+ * (cli-progress), nothing when stderr is piped (logs stay clean; results go to stdout).
+ */
+export function stepProgress(total: number, title: string): { step(label: string): void; done(): void } {
+  if (!process.stderr.isTTY) return { step: () => {}, done: () => {} };
+  const bar = new SingleBar({ format: `${title} [{bar}] {value}/{total} {label}`, stream: process.stderr, clearOnComplete: true, hideCursor: true });
+  bar.start(total, 0, { label: '' });
+  let n = 0;
+  return {
+    step: (label) => bar.update(++n, { label }),
+    done: () => bar.stop(),
+  };
+}

@@ -4,14 +4,13 @@
  * timed round-robin so the machine's drift hits all alike; each run uploads the inputs, runs and
  * reads the outputs back. (The cross-library suite with tfjs-webgpu lives in bench/.)
  */
-import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { compile, type CompiledModel } from '../api/compile.js';
 import { randomInputs } from '../api/random-inputs.js';
 import { STRATEGIES, type Strategy } from '../planner/plan.js';
 import { createRuntime } from '../runtime/index.js';
-import { parseDims, parseStrategy, median, tableStyle, UsageError } from './args.js';
+import { parseDims, parseStrategy, median, stepProgress, tableStyle, UsageError } from './args.js';
 import { profileForRun } from './calibrate.js';
 import { loadModel } from './load-model.js';
 
@@ -39,9 +38,7 @@ export async function benchCommand(file: string, f: BenchFlags, out: (s: string)
     const plans = new Map<Strategy, CompiledModel>(strategies.map((s) => [s, compile(m.ir, { dims, strategy: s, limits: gpu.limits, profile })]));
     const times = new Map<Strategy, number[]>(strategies.map((s) => [s, []]));
     const total = (warmup + runs) * strategies.length;
-    const bar = process.stderr.isTTY ? new SingleBar({ format: 'bench [{bar}] {value}/{total} {label}', stream: process.stderr, clearOnComplete: true }) : null;
-    bar?.start(total, 0, { label: '' });
-    let done = 0;
+    const progress = stepProgress(total, 'bench');
     for (let round = 0; round < warmup + runs; round++) {
       // Rotate the order every round so no strategy always runs right after another.
       for (let k = 0; k < strategies.length; k++) {
@@ -49,10 +46,10 @@ export async function benchCommand(file: string, f: BenchFlags, out: (s: string)
         const t0 = performance.now();
         await gpu.run(plans.get(s)!, inputs);
         if (round >= warmup) times.get(s)!.push(performance.now() - t0);
-        bar?.update(++done, { label: `${s} ${round < warmup ? 'warm-up' : 'run'}` });
+        progress.step(`${s} ${round < warmup ? 'warm-up' : 'run'}`);
       }
     }
-    bar?.stop();
+    progress.done();
     const rows = strategies.map((s) => {
       const p = plans.get(s)!;
       const bytes = p.plan.costs.reduce((a, c) => a + c.bytesRead + c.bytesWritten, 0);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { compile, type ExplainFormat } from '../api/compile.js';
-import { exitCodeFor, parseDims, parseStrategy, UsageError } from './args.js';
+import { exitCodeFor, parseDims, parseStrategy, UsageError, stepProgress } from './args.js';
 import { loadModel } from './load-model.js';
 import { runCommand, type RunFlags } from './run.js';
 import { benchCommand, type BenchFlags } from './bench.js';
@@ -36,8 +36,12 @@ function program(out: (s: string) => void): Command {
       const format = (f.format ?? 'text') as ExplainFormat | 'html';
       if (!FORMATS.includes(format)) throw new UsageError(`--format: '${f.format}' is not one of ${FORMATS.join(', ')}`);
       const m = await loadModel(file);
+      const progress = stepProgress(2, m.ir.name);
       const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy), profile: profileForExplain(f.deviceProfile) });
+      progress.step('planned and compiled');
       const text = format === 'html' ? await explainHtml(plan) : plan.explain(format);
+      progress.step('rendered');
+      progress.done();
       if (f.output) {
         writeFileSync(f.output, text + '\n');
         process.stderr.write(`wrote ${f.output}\n`);

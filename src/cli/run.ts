@@ -5,7 +5,7 @@ import { randomInputs } from '../api/random-inputs.js';
 import { compareToReference, toleranceFor } from '../reference/compare.js';
 import { evaluate } from '../reference/evaluate.js';
 import { createRuntime } from '../runtime/index.js';
-import { parseDims, parseStrategy, median, tableStyle, UsageError } from './args.js';
+import { parseDims, parseStrategy, median, stepProgress, tableStyle, UsageError } from './args.js';
 import { loadModel } from './load-model.js';
 import { profileForRun } from './calibrate.js';
 
@@ -30,18 +30,23 @@ export async function runCommand(file: string, f: RunFlags, out: (s: string) => 
   const strategy = parseStrategy(f.strategy);
   const gpu = await createRuntime();
   try {
+    const progress = stepProgress(runs + (f.check ? 3 : 2), m.ir.name);
     const plan = compile(m.ir, { dims, strategy, limits: gpu.limits, profile: profileForRun(f.deviceProfile, gpu) });
+    progress.step('planned and compiled');
     const inputs = randomInputs(m.ir, dims, seed);
     const first = await gpu.run(plan, inputs, { profile: Boolean(f.profile) });
+    progress.step('first run (pipelines)');
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       await gpu.run(plan, inputs);
       times.push(performance.now() - t0);
+      progress.step(`timed run ${i + 1}/${runs}`);
     }
     const outputs: { name: string; shape: readonly number[]; maxRelErr?: number; ok?: boolean }[] = plan.executable.outputs.map((o) => ({ name: o.name, shape: o.shape }));
     if (f.check) {
       const ref = evaluate(m.ir, dims, inputs);
+      progress.step('float64 reference');
       const tol = toleranceFor(m.ir);
       for (const o of outputs) {
         const c = compareToReference(first.outputs[o.name]!, ref[o.name]!.data, tol);
@@ -49,6 +54,7 @@ export async function runCommand(file: string, f: RunFlags, out: (s: string) => 
         o.ok = c.ok;
       }
     }
+    progress.done();
     const kernels = plan.executable.kernels.length;
     const timings = first.timings?.map((t) => ({ kernel: t.label, op: t.op, ms: t.ms }));
     if (f.json) {
