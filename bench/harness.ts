@@ -4,6 +4,7 @@
  * run covers input upload, the kernels and the read back of every output. Also: the copy bandwidth
  * floor, bytes moved per plan, and the JS thread's CPU time (to show that nobody spins).
  */
+import { copyBytesPerMs } from '../src/cost/gpu-timer.js';
 import { readFileSync } from 'node:fs';
 import { compile, type CompiledModel, type Runtime } from '../src/index.js';
 import type { Strategy } from '../src/api/compile.js';
@@ -40,31 +41,8 @@ export function mainThreadCpuMs(): number {
   }
 }
 
-/**
- * Sustained copyBufferToBuffer bandwidth, counted like a kernel's traffic: bytes read + bytes
- * written per ms. `reps` copies of `bytes` in one submit, median of `rounds` submits.
- */
-export async function copyBandwidth(device: GPUDevice, bytes = 64 << 20, reps = 8, rounds = 5): Promise<number> {
-  const src = device.createBuffer({ size: bytes, usage: BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
-  const dst = device.createBuffer({ size: bytes, usage: BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
-  const once = async (): Promise<number> => {
-    const enc = device.createCommandEncoder();
-    for (let r = 0; r < reps; r++) enc.copyBufferToBuffer(r % 2 === 0 ? src : dst, 0, r % 2 === 0 ? dst : src, 0, bytes);
-    const t0 = performance.now();
-    device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    return (performance.now() - t0) / reps;
-  };
-  try {
-    await once(); // first touch of both buffers
-    const ms: number[] = [];
-    for (let i = 0; i < rounds; i++) ms.push(await once());
-    return (2 * bytes) / median(ms);
-  } finally {
-    src.destroy();
-    dst.destroy();
-  }
-}
+/** Sustained copyBufferToBuffer bandwidth (bytes read + written per ms): calibration's measurement. */
+export const copyBandwidth = copyBytesPerMs;
 
 export type Outputs = Record<string, Float32Array>;
 

@@ -159,7 +159,7 @@ export async function calibrate(rt: Runtime, opts: CalibrateOptions = {}): Promi
 
     // 2. The copy floor.
     progress('copyBufferToBuffer');
-    const copy = await copyBytesPerMs(rt, E * 4, q ? 2 : 4, rounds);
+    const copy = await copyBytesPerMs(rt.device, E * 4, q ? 2 : 4, rounds);
 
     // 3. Streaming cell kernels: vec4 items per invocation (chosen over two sizes: the best count
     // changes with the size on lavapipe), scalar items per invocation.

@@ -129,8 +129,7 @@ export async function prepareTimed(rt: Runtime, exe: Executable): Promise<TimedP
  * copyBufferToBuffer bandwidth (bytes read + written per ms): `reps` copies of `bytes` in one
  * submit, wall time, median of `rounds` (no timestamps: copies are outside compute passes).
  */
-export async function copyBytesPerMs(rt: Runtime, bytes: number, reps: number, rounds: number): Promise<number> {
-  const d = rt.device;
+export async function copyBytesPerMs(d: GPUDevice, bytes = 64 << 20, reps = 8, rounds = 5): Promise<number> {
   const a = d.createBuffer({ size: bytes, usage: BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
   const b = d.createBuffer({ size: bytes, usage: BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
   const once = async (): Promise<number> => {

@@ -81,3 +81,14 @@ export function broadcastStrides(inShape: ConcreteShape, outShape: ConcreteShape
     return inShape[j] === 1 && outShape[i] !== 1 ? 0 : st[j]!;
   });
 }
+
+export const sameConcrete = (a: ConcreteShape, b: ConcreteShape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Whether a tensor of shape `s` broadcasts into `space` without growing it. */
+export function broadcastsInto(s: ConcreteShape, space: ConcreteShape): boolean {
+  try {
+    return sameConcrete(broadcastShapes(s, space) as number[], space);
+  } catch {
+    return false;
+  }
+}

@@ -1,5 +1,5 @@
 import type { NodeId } from '../ir/node.js';
-import type { ConcreteShape } from '../ir/shape.js';
+import { sameConcrete, type ConcreteShape } from '../ir/shape.js';
 import { isLeaf, type PlanContext } from './context.js';
 import { edgeKey, type Memo, type MemoEntry, type MemoTemplate } from './memo.js';
 import { bindingsOf } from './limits.js';
@@ -22,8 +22,7 @@ export interface BuildResult {
 }
 
 const RANK: Readonly<Record<MemoTemplate, number>> = { matmul: 3, row: 2, cell: 1 };
-const sameShape = (a: ConcreteShape | null, b: ConcreteShape | null): boolean =>
-  a !== null && b !== null && a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: ConcreteShape | null, b: ConcreteShape | null): boolean => a !== null && b !== null && sameConcrete(a, b);
 
 const TRANSPOSE_RULE = 'a transpose in the same operator reads this producer from memory with permuted strides, so the operator may not compute it';
 

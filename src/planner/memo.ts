@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern';
 import type { Node, NodeId } from '../ir/node.js';
-import { broadcastShapes, type ConcreteShape } from '../ir/shape.js';
+import { broadcastsInto, sameConcrete, type ConcreteShape } from '../ir/shape.js';
 import { isLeaf, type PlanContext } from './context.js';
 
 export type MemoTemplate = 'cell' | 'row' | 'matmul';
@@ -28,14 +28,6 @@ export interface Memo {
 
 export const edgeKey = (consumer: NodeId, producer: NodeId): string => `${consumer}<-${producer}`;
 
-const sameShape = (a: ConcreteShape, b: ConcreteShape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-const broadcastsInto = (s: ConcreteShape, space: ConcreteShape): boolean => {
-  try {
-    return sameShape(broadcastShapes(s, space) as number[], space);
-  } catch {
-    return false;
-  }
-};
 
 const isCellOp = (n: Node): boolean => n.op === 'unary' || n.op === 'binary' || n.op === 'where' || n.op === 'broadcast';
 /** A reduction over exactly the last axis of a rank >= 2 operand: the row template's aggregate. */
@@ -89,12 +81,12 @@ export function explore(ctx: PlanContext): Memo {
       const S = ctx.shapes[c]!;
       const closed = h.op === 'reduce' && !h.keepDims;
       add('row', [], closed, S);
-      if (ins.includes(c) && (open(c, 'cell').length > 0 || open(c, 'row').some((e) => sameShape(e.space!, S)))) add('row', [c], closed, S);
+      if (ins.includes(c) && (open(c, 'cell').length > 0 || open(c, 'row').some((e) => sameConcrete(e.space!, S)))) add('row', [c], closed, S);
     } else if (isCellOp(h)) {
       const spaces = new Map<string, ConcreteShape>();
       for (const c of ins) for (const e of open(c, 'row')) if (broadcastsInto(shape, e.space!)) spaces.set(e.space!.join('x'), e.space!);
       for (const S of spaces.values()) {
-        const rowKids = ins.filter((c) => open(c, 'row').some((e) => sameShape(e.space!, S)));
+        const rowKids = ins.filter((c) => open(c, 'row').some((e) => sameConcrete(e.space!, S)));
         const cand = [...new Set([...rowKids, ...cellRefs])];
         for (const s of subsets(cand)) if (s.some((c) => rowKids.includes(c))) add('row', s, false, S);
       }
@@ -105,7 +97,7 @@ export function explore(ctx: PlanContext): Memo {
     if (h.op === 'matmul') {
       subsets(cellRefs).forEach((s) => add('matmul', s, false, shape));
     } else if (isCellOp(h)) {
-      const mmKids = ins.filter((c) => open(c, 'matmul').some((e) => sameShape(e.space!, shape)));
+      const mmKids = ins.filter((c) => open(c, 'matmul').some((e) => sameConcrete(e.space!, shape)));
       for (const m of mmKids) {
         const others = cellRefs.filter((c) => c !== m && !mmKids.includes(c));
         for (const s of subsets(others)) add('matmul', [m, ...s], false, shape);

@@ -1,5 +1,5 @@
 import type { NodeId } from '../ir/node.js';
-import { broadcastShapes, type ConcreteShape } from '../ir/shape.js';
+import { broadcastsInto, sameConcrete } from '../ir/shape.js';
 import { isLeaf, type PlanContext } from './context.js';
 import { isRowReduce } from './memo.js';
 import { bindingsOf } from './limits.js';
@@ -7,14 +7,8 @@ import type { FusedOp, Plan } from './plan.js';
 import { topoOrder } from './planner.js';
 import { viewOf } from './build.js';
 
-const same = (a: ConcreteShape, b: ConcreteShape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-const into = (s: ConcreteShape, space: ConcreteShape): boolean => {
-  try {
-    return same(broadcastShapes(s, space) as number[], space);
-  } catch {
-    return false;
-  }
-};
+const same = sameConcrete;
+const into = broadcastsInto;
 
 /**
  * Checks a plan's invariants (see FusedOp in plan.ts); returns the violations, empty when valid.
