@@ -12,7 +12,7 @@ import type { Executable } from '../src/codegen/kernel.js';
 import { median, prepare, REPS } from './gpu-timing.js';
 import { Graph } from '../src/ir/graph.js';
 import { bindShapes, type ModelIR } from '../src/ir/model.js';
-import type { FusedOp } from '../src/planner/plan.js';
+import type { FusedOp } from '../src/plan/plan.js';
 import { createRuntime } from '../src/runtime/index.js';
 
 const n = Number(process.argv[2] ?? 16 * 1024 * 1024);

@@ -9,7 +9,7 @@ import { lowerUnfused } from '../src/codegen/lower-unfused.js';
 import { Graph } from '../src/ir/graph.js';
 import { bindShapes, type ModelIR } from '../src/ir/model.js';
 import type { NodeId } from '../src/ir/node.js';
-import type { FusedOp, Template } from '../src/planner/plan.js';
+import type { FusedOp, Template } from '../src/plan/plan.js';
 import type { Executable } from '../src/codegen/kernel.js';
 import { createRuntime } from '../src/runtime/index.js';
 import { median, prepare } from './gpu-timing.js';

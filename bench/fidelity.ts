@@ -9,7 +9,7 @@
  * profile's kernel parameters and run on the device. Measured time of a plan = GPU time of one
  * run from its first kernel's start to its last kernel's end (timestamp queries, one pass per
  * kernel as the runtime encodes them, so the gaps between kernels count, as the cost model's
- * launchMs does), on persistent buffers as calibration times kernels (src/cost/gpu-timer.ts):
+ * launchMs does), on persistent buffers as calibration times kernels (src/calibrate/gpu-timer.ts):
  * the median over interleaved rounds (every round runs every plan REPS times in one submit, so
  * machine drift hits all plans alike). The runtime's run(..., { profile: true }) gives the same
  * kernel times but allocates and uploads per run, which made repeated measurements of these small
@@ -27,14 +27,14 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lowerPlan } from '../src/codegen/lower.js';
 import { DEFAULT_PROFILE, type DeviceProfile } from '../src/cost/profile.js';
-import { profileFor, readProfileFile } from '../src/cost/profile-store.js';
+import { profileFor, readProfileFile } from '../src/calibrate/profile-store.js';
 import { seededRandom } from '../src/api/random-inputs.js';
-import { prepareTimed } from '../src/cost/gpu-timer.js';
+import { prepareTimed } from '../src/calibrate/gpu-timer.js';
 import type { Dims, ModelIR } from '../src/ir/model.js';
 import { makeContext } from '../src/planner/context.js';
 import { explore } from '../src/planner/memo.js';
 import { findPartitions } from '../src/planner/partition.js';
-import type { Plan } from '../src/planner/plan.js';
+import type { Plan } from '../src/plan/plan.js';
 import { planModel } from '../src/planner/planner.js';
 import { createRuntime, type Runtime } from '../src/runtime/index.js';
 

@@ -4,7 +4,7 @@
  * run covers input upload, the kernels and the read back of every output. Also: the copy bandwidth
  * floor, bytes moved per plan, and the JS thread's CPU time (to show that nobody spins).
  */
-import { copyBytesPerMs } from '../src/cost/gpu-timer.js';
+import { copyBytesPerMs } from '../src/calibrate/gpu-timer.js';
 import { readFileSync } from 'node:fs';
 import { compile, type CompiledModel, type Runtime } from '../src/index.js';
 import type { Strategy } from '../src/api/compile.js';

@@ -21,7 +21,7 @@ import { makeContext } from '../src/planner/context.js';
 import { explore } from '../src/planner/memo.js';
 import { findPartitions } from '../src/planner/partition.js';
 import { planModel } from '../src/planner/planner.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../src/runtime/limits.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../src/ir/limits.js';
 
 type T = Tensor<Shape>;
 type AnyModel = Model<Record<string, Shape>, Record<string, Shape>>;

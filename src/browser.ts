@@ -11,8 +11,8 @@ export { compareToReference, toleranceFor, DEFAULT_TOLERANCE, TRIG_TOLERANCE } f
 export { FuseplanError, type ErrorCode } from './ir/errors.js';
 export { printModel, type ModelIR, type Dims } from './ir/model.js';
 export { createBrowserRuntime as createRuntime } from './runtime/browser.js';
-export { WEBGPU_DEFAULT_LIMITS } from './runtime/limits.js';
+export { WEBGPU_DEFAULT_LIMITS } from './ir/limits.js';
 export type { Runtime, RuntimeOptions, DeviceLimits } from './runtime/types.js';
 export { DEFAULT_PROFILE, type DeviceProfile, type KernelParams, type BandwidthShares, type MatmulParams } from './cost/profile.js';
 // Calibration works in the browser too; storing profiles (profile-store, node:fs) is Node-only.
-export { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from './cost/calibrate.js';
+export { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from './calibrate/calibrate.js';

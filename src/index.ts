@@ -13,5 +13,5 @@ export { printModel, type ModelIR, type Dims } from './ir/model.js';
 export { createRuntime, WEBGPU_DEFAULT_LIMITS, type Runtime, type RuntimeOptions, type DeviceLimits } from './runtime/index.js';
 export { explainHtml } from './viewer/html.js';
 export { DEFAULT_PROFILE, type DeviceProfile, type KernelParams, type BandwidthShares, type MatmulParams } from './cost/profile.js';
-export { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from './cost/calibrate.js';
-export { profileFor, loadProfile, saveProfile, latestProfile, readProfileFile, cacheDir, type StoredProfile } from './cost/profile-store.js';
+export { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from './calibrate/calibrate.js';
+export { profileFor, loadProfile, saveProfile, latestProfile, readProfileFile, cacheDir, type StoredProfile } from './calibrate/profile-store.js';

@@ -5,11 +5,11 @@ import { limitError, modelError } from '../ir/errors.js';
 import { printModel, validateModel, type Dims, type ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
 import type { ConcreteShape } from '../ir/shape.js';
-import { explainDot, explainJSON, explainText } from '../planner/explain.js';
-import { STRATEGIES, type Plan, type Strategy } from '../planner/plan.js';
+import { explainDot, explainJSON, explainText } from '../explain/text.js';
+import { STRATEGIES, type Plan, type Strategy } from '../plan/plan.js';
 import { planModel } from '../planner/planner.js';
-import { LIMIT_NAMES, WEBGPU_DEFAULT_LIMITS } from '../runtime/limits.js';
-import type { DeviceLimits } from '../runtime/types.js';
+import { LIMIT_NAMES, WEBGPU_DEFAULT_LIMITS } from '../ir/limits.js';
+import type { DeviceLimits } from '../ir/limits.js';
 
 export { STRATEGIES, type Strategy };
 

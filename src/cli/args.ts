@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { FuseplanError } from '../ir/errors.js';
-import { STRATEGIES, type Strategy } from '../planner/plan.js';
+import { STRATEGIES, type Strategy } from '../plan/plan.js';
 
 /** A mistake on the command line: exit code 1 with a one-line message. */
 export class UsageError extends Error {}

@@ -8,7 +8,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { compile, type CompiledModel } from '../api/compile.js';
 import { randomInputs } from '../api/random-inputs.js';
-import { STRATEGIES, type Strategy } from '../planner/plan.js';
+import { STRATEGIES, type Strategy } from '../plan/plan.js';
 import { createRuntime } from '../runtime/index.js';
 import { parseDims, parseStrategy, median, stepProgress, tableStyle, UsageError } from './args.js';
 import { profileForRun } from './calibrate.js';

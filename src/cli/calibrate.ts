@@ -1,14 +1,14 @@
 /**
  * `fuseplan calibrate [--force] [--quick] [--json]`: measure the adapter's cost-model constants and
- * kernel parameters (src/cost/calibrate.ts) and store them in the profile cache
- * (src/cost/profile-store.ts), or show the stored ones. Also the profile lookup of explain and run.
+ * kernel parameters (src/calibrate/calibrate.ts) and store them in the profile cache
+ * (src/calibrate/profile-store.ts), or show the stored ones. Also the profile lookup of explain and run.
  */
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { calibrate, type CalibrationResult } from '../cost/calibrate.js';
+import { calibrate, type CalibrationResult } from '../calibrate/calibrate.js';
 import { DEFAULT_PROFILE, describeKernelParams, type DeviceProfile } from '../cost/profile.js';
-import { latestProfile, loadProfile, profileFor, readProfileFile, saveProfile } from '../cost/profile-store.js';
+import { latestProfile, loadProfile, profileFor, readProfileFile, saveProfile } from '../calibrate/profile-store.js';
 import { createRuntime } from '../runtime/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { UsageError } from './args.js';

@@ -1,9 +1,8 @@
-import { MATMUL_GEOMETRY } from '../codegen/templates/matmul.js';
-import { REDUCE_SPLIT } from '../codegen/templates/reduce.js';
+import { MATMUL_GEOMETRY, REDUCE_SPLIT } from '../plan/kernel-geometry.js';
 import type { Node, NodeId } from '../ir/node.js';
 import { BINARY, MATMUL_WEIGHT, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { numel, type ConcreteShape } from '../ir/shape.js';
-import type { FusedOp, OpCost } from '../planner/plan.js';
+import type { FusedOp, OpCost } from '../plan/plan.js';
 import { DEFAULT_KERNEL_PARAMS, type DeviceProfile } from './profile.js';
 
 export interface CostGraph {

@@ -2,7 +2,7 @@
  * The constants of the cost model, and the kernel parameters codegen uses, per device. The default
  * describes Mesa lavapipe on a 2-core machine (measured with `fuseplan calibrate`, see
  * docs/performance.md); `fuseplan calibrate` measures them on the actual adapter and stores them
- * (src/cost/profile-store.ts), and planning uses the stored profile for that adapter.
+ * (src/calibrate/profile-store.ts), and planning uses the stored profile for that adapter.
  */
 export interface DeviceProfile {
   /** Where the numbers come from: 'default ...' or the adapter they were measured on. */

@@ -3,7 +3,7 @@ import { sameConcrete, type ConcreteShape } from '../ir/shape.js';
 import { isLeaf, type PlanContext } from './context.js';
 import { edgeKey, type Memo, type MemoEntry, type MemoTemplate } from './memo.js';
 import { bindingsOf } from './limits.js';
-import type { FusedOp, Template } from './plan.js';
+import type { FusedOp, Template } from '../plan/plan.js';
 
 /**
  * Construction: turns the memo table plus a set of cut edges into fused operators. From every node

@@ -3,7 +3,7 @@ import { bindShapes, liveNodes } from '../ir/model.js';
 import type { Node, NodeId } from '../ir/node.js';
 import { numel, type ConcreteShape } from '../ir/shape.js';
 import type { DeviceProfile } from '../cost/profile.js';
-import type { DeviceLimits } from '../runtime/types.js';
+import type { DeviceLimits } from '../ir/limits.js';
 
 /**
  * Everything the planner's passes read about one model at one binding of its dims. Built once;

@@ -1,6 +1,6 @@
 import type { NodeId } from '../ir/node.js';
 import { isScalarConst, type PlanContext } from './context.js';
-import type { FusedOp } from './plan.js';
+import type { FusedOp } from '../plan/plan.js';
 
 /**
  * Storage buffers a fused operator's kernel binds: its inputs (scalar constants are literals),

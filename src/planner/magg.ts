@@ -3,7 +3,7 @@ import { opCost } from '../cost/op-cost.js';
 import { computedFrom, viewOf } from './build.js';
 import { isLeaf, type PlanContext } from './context.js';
 import { bindingsOf } from './limits.js';
-import type { FusedOp } from './plan.js';
+import type { FusedOp } from '../plan/plan.js';
 
 /**
  * Horizontal fusion into multi-aggregate operators: reductions with the same operand shape and

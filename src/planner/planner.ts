@@ -3,8 +3,8 @@ import { planCost } from '../cost/op-cost.js';
 import { DEFAULT_PROFILE, type DeviceProfile } from '../cost/profile.js';
 import type { Dims, ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../runtime/limits.js';
-import type { DeviceLimits } from '../runtime/types.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../ir/limits.js';
+import type { DeviceLimits } from '../ir/limits.js';
 import { Builder, viewOf } from './build.js';
 import { isLeaf, makeContext, type PlanContext } from './context.js';
 import { EXHAUSTIVE_LIMIT, PartitionSearch } from './enumerate.js';
@@ -12,7 +12,7 @@ import { bindingsOf, splitPoint } from './limits.js';
 import { mergeAggregates, mergeSiblings } from './magg.js';
 import { edgeKey, explore, type Memo } from './memo.js';
 import { findPartitions, type InterestingPoint, type Partition } from './partition.js';
-import type { Decision, FusedOp, Plan, SearchStats, Strategy } from './plan.js';
+import type { Decision, FusedOp, Plan, SearchStats, Strategy } from '../plan/plan.js';
 
 export interface PlanOptions {
   readonly strategy?: Strategy;

@@ -3,7 +3,7 @@ import { broadcastsInto, sameConcrete } from '../ir/shape.js';
 import { isLeaf, type PlanContext } from './context.js';
 import { isRowReduce } from './memo.js';
 import { bindingsOf } from './limits.js';
-import type { FusedOp, Plan } from './plan.js';
+import type { FusedOp, Plan } from '../plan/plan.js';
 import { topoOrder } from './planner.js';
 import { viewOf } from './build.js';
 

@@ -18,4 +18,4 @@ export async function createBrowserRuntime(options: RuntimeOptions = {}): Promis
 
 export { createBrowserRuntime as createRuntime };
 export * from './types.js';
-export { WEBGPU_DEFAULT_LIMITS } from './limits.js';
+export { WEBGPU_DEFAULT_LIMITS } from '../ir/limits.js';

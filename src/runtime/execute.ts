@@ -11,7 +11,8 @@ import { RunBuffers } from './buffers.js';
 import type { PipelineCache } from './pipelines.js';
 import { Profiler } from './profile.js';
 import { pushScopes, runError } from './scopes.js';
-import type { DeviceLimits, ExecuteOptions, ExecuteResult } from './types.js';
+import type { DeviceLimits } from '../ir/limits.js';
+import type { ExecuteOptions, ExecuteResult } from './types.js';
 import { BufferUsage, MapMode, roundUp } from './usage.js';
 import { allocatedBytes } from './validate.js';
 

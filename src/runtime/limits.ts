@@ -4,43 +4,10 @@
  * stage, 256 MiB buffers) would needlessly constrain fusion on adapters that allow more.
  */
 import { FuseplanError } from '../ir/errors.js';
-import type { DeviceLimits } from './types.js';
-
-export const LIMIT_NAMES = [
-  'maxStorageBuffersPerShaderStage',
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxUniformBufferBindingSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupSizeZ',
-  'maxComputeWorkgroupsPerDimension',
-  'minUniformBufferOffsetAlignment',
-  'minStorageBufferOffsetAlignment',
-] as const satisfies readonly (keyof DeviceLimits)[];
-
-type LimitName = (typeof LIMIT_NAMES)[number];
+import { LIMIT_NAMES, type DeviceLimits, type LimitName } from '../ir/limits.js';
 
 /** For min* limits smaller is better; for the rest larger is. */
 const smallerIsBetter = (name: LimitName): boolean => name.startsWith('min');
-
-/** The WebGPU spec's default limits: what planning should assume with no device at hand. */
-export const WEBGPU_DEFAULT_LIMITS: DeviceLimits = Object.freeze({
-  maxStorageBuffersPerShaderStage: 8,
-  maxStorageBufferBindingSize: 134217728,
-  maxBufferSize: 268435456,
-  maxUniformBufferBindingSize: 65536,
-  maxComputeWorkgroupStorageSize: 16384,
-  maxComputeInvocationsPerWorkgroup: 256,
-  maxComputeWorkgroupSizeX: 256,
-  maxComputeWorkgroupSizeY: 256,
-  maxComputeWorkgroupSizeZ: 64,
-  maxComputeWorkgroupsPerDimension: 65535,
-  minUniformBufferOffsetAlignment: 256,
-  minStorageBufferOffsetAlignment: 256,
-});
 
 /** Features used when present: profiling, f16 intermediates, subgroup reductions. */
 export const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;

@@ -11,7 +11,8 @@ import { BufferPool, BufferTracker } from './buffers.js';
 export const DEFAULT_POOL_BYTES = 512 * 1024 * 1024;
 import { runExecutable, type RunContext } from './execute.js';
 import { PipelineCache } from './pipelines.js';
-import type { AdapterSummary, DeviceLimits, ExecuteOptions, ExecuteResult, Feed, Runnable, Runtime, RuntimeStats, WaitMode } from './types.js';
+import type { DeviceLimits } from '../ir/limits.js';
+import type { AdapterSummary, ExecuteOptions, ExecuteResult, Feed, Runnable, Runtime, RuntimeStats, WaitMode } from './types.js';
 import { validateExecutable, validateInputs } from './validate.js';
 
 export interface RuntimeInit {

@@ -3,26 +3,10 @@
  * build can use them.
  */
 import type { Executable } from '../codegen/kernel.js';
+import type { DeviceLimits } from '../ir/limits.js';
 
-/**
- * The device limits planning and codegen depend on, as a plain JSON-serializable object (the
- * planner may be run far from any device, e.g. from a cached calibration file).
- */
-export interface DeviceLimits {
-  /** Caps how many tensors one fused kernel may touch (WebGPU default 8; lavapipe 16). */
-  readonly maxStorageBuffersPerShaderStage: number;
-  readonly maxStorageBufferBindingSize: number;
-  readonly maxBufferSize: number;
-  readonly maxUniformBufferBindingSize: number;
-  readonly maxComputeWorkgroupStorageSize: number;
-  readonly maxComputeInvocationsPerWorkgroup: number;
-  readonly maxComputeWorkgroupSizeX: number;
-  readonly maxComputeWorkgroupSizeY: number;
-  readonly maxComputeWorkgroupSizeZ: number;
-  readonly maxComputeWorkgroupsPerDimension: number;
-  readonly minUniformBufferOffsetAlignment: number;
-  readonly minStorageBufferOffsetAlignment: number;
-}
+export type { DeviceLimits };
+
 
 export interface AdapterSummary {
   readonly vendor: string;

@@ -5,7 +5,7 @@
  */
 import { FuseplanError } from '../ir/errors.js';
 import type { BufferSpec, Executable } from '../codegen/kernel.js';
-import type { DeviceLimits } from './types.js';
+import type { DeviceLimits } from '../ir/limits.js';
 import { roundUp } from './usage.js';
 
 const isFloat32Array = (x: unknown): x is Float32Array =>

@@ -6,8 +6,8 @@
 import type { CompiledModel } from '../api/compile.js';
 import { describeOp } from '../ir/graph.js';
 import type { NodeId } from '../ir/node.js';
-import { describeReason, nodeName } from '../planner/explain.js';
-import type { Decision, Plan } from '../planner/plan.js';
+import { describeReason, nodeName } from '../explain/text.js';
+import type { Decision, Plan } from '../plan/plan.js';
 
 export interface ViewerTensor {
   readonly id: NodeId;

@@ -8,7 +8,7 @@
  */
 import type { CompiledModel } from '../api/compile.js';
 import { viewerData } from './data.js';
-import { viewerDot } from './dot.js';
+import { viewerDot } from '../explain/dot.js';
 import { viewerPage } from './page.js';
 
 type VizInstance = Awaited<ReturnType<typeof import('@viz-js/viz').instance>>;
@@ -30,4 +30,4 @@ export async function explainHtml(compiled: CompiledModel): Promise<string> {
 }
 
 export { viewerData, type ViewerData, type ViewerOp } from './data.js';
-export { viewerDot } from './dot.js';
+export { viewerDot } from '../explain/dot.js';

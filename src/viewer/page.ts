@@ -2,8 +2,8 @@
  * The viewer's HTML: one self-contained page (inline CSS, inline SVG, inline script, the plan's
  * data as embedded JSON). Nothing is fetched, so it works from a file:// URL with no network.
  */
-import type { Template } from '../planner/plan.js';
-import { MATERIALIZED_FILL, OUTPUT_FILL, TEMPLATE_COLORS } from './dot.js';
+import type { Template } from '../plan/plan.js';
+import { MATERIALIZED_FILL, OUTPUT_FILL, TEMPLATE_COLORS } from '../explain/dot.js';
 import type { ViewerData } from './data.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

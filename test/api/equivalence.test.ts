@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/api/compile.js';
 import { compareToReference, toleranceFor } from '../../src/reference/compare.js';
 import { evaluate } from '../../src/reference/evaluate.js';
-import { STRATEGIES } from '../../src/planner/plan.js';
+import { STRATEGIES } from '../../src/plan/plan.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { fuzzParams } from '../support/fuzz-config.js';
 import { buildRecipe, recipeArb } from '../support/random-dag.js';

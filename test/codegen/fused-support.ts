@@ -4,7 +4,7 @@ import { bindShapes, type Dims, type ModelIR } from '../../src/ir/model.js';
 import type { NodeId } from '../../src/ir/node.js';
 import { numel } from '../../src/ir/shape.js';
 import { lowerPlan, type LoweredPlan, type LowerPlanOptions } from '../../src/codegen/lower.js';
-import type { FusedOp, Template } from '../../src/planner/plan.js';
+import type { FusedOp, Template } from '../../src/plan/plan.js';
 import { compareToReference, toleranceFor } from '../../src/reference/compare.js';
 import { evaluate } from '../../src/reference/evaluate.js';
 import type { Runtime } from '../../src/runtime/types.js';

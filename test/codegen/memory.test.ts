@@ -4,7 +4,7 @@ import { lowerPlan } from '../../src/codegen/lower.js';
 import { planMemory, type MemoryStep } from '../../src/codegen/memory.js';
 import { Graph } from '../../src/ir/graph.js';
 import { bindShapes } from '../../src/ir/model.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../../src/runtime/limits.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../../src/ir/limits.js';
 import { fuzzParams } from '../support/fuzz-config.js';
 import { closure, fop, modelOf } from './fused-support.js';
 

@@ -14,7 +14,7 @@ import { Graph } from '../../src/ir/graph.js';
 import type { ModelIR } from '../../src/ir/model.js';
 import type { NodeId } from '../../src/ir/node.js';
 import { planModel } from '../../src/planner/planner.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../../src/runtime/limits.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../../src/ir/limits.js';
 
 const P: DeviceProfile = DEFAULT_PROFILE;
 const modelOf = (g: Graph, out: NodeId): ModelIR => ({

@@ -11,9 +11,9 @@ import { Graph } from '../../src/ir/graph.js';
 import type { ModelIR } from '../../src/ir/model.js';
 import type { NodeId } from '../../src/ir/node.js';
 import { makeContext, type PlanContext } from '../../src/planner/context.js';
-import type { FusedOp, Template } from '../../src/planner/plan.js';
+import type { FusedOp, Template } from '../../src/plan/plan.js';
 import { planModel } from '../../src/planner/planner.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../../src/runtime/limits.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../../src/ir/limits.js';
 
 const P: DeviceProfile = DEFAULT_PROFILE;
 const R = 1000;

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE, type DeviceProfile } from '../../src/cost/profile.js';
 import { f32, model, softmax, type Shape, type Tensor } from '../../src/dsl/index.js';
 import type { NodeId } from '../../src/ir/node.js';
-import type { Plan } from '../../src/planner/plan.js';
+import type { Plan } from '../../src/plan/plan.js';
 import { planModel } from '../../src/planner/planner.js';
 import { bufferInputs, decision, opsComputing, templates, writerOf } from './helpers.js';
 

@@ -8,9 +8,9 @@ import { isScalarConst, makeContext, type PlanContext } from '../../src/planner/
 import { mergeAggregates } from '../../src/planner/magg.js';
 import { explore, type Memo } from '../../src/planner/memo.js';
 import { findPartitions, type Partition } from '../../src/planner/partition.js';
-import type { Decision, FusedOp, Plan } from '../../src/planner/plan.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../../src/runtime/limits.js';
-import type { DeviceLimits } from '../../src/runtime/types.js';
+import type { Decision, FusedOp, Plan } from '../../src/plan/plan.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../../src/ir/limits.js';
+import type { DeviceLimits } from '../../src/ir/limits.js';
 
 export const templates = (p: Plan): string[] => p.ops.map((o) => o.template);
 /** The operators that compute `n` (a node fused into several is recomputed in each). */

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '../../src/cost/profile.js';
 import { viewOf } from '../../src/planner/build.js';
 import { isLeaf, makeContext } from '../../src/planner/context.js';
-import { STRATEGIES, type Plan } from '../../src/planner/plan.js';
+import { STRATEGIES, type Plan } from '../../src/plan/plan.js';
 import { planModel, topoOrder } from '../../src/planner/planner.js';
 import { validatePlan } from '../../src/planner/validate.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../../src/runtime/limits.js';
-import type { DeviceLimits } from '../../src/runtime/types.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../../src/ir/limits.js';
+import type { DeviceLimits } from '../../src/ir/limits.js';
 import { fuzzParams } from '../support/fuzz-config.js';
 import { buildRecipe, recipeArb } from '../support/random-dag.js';
 

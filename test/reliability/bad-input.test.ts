@@ -10,7 +10,7 @@ import { FuseplanError, type ErrorCode } from '../../src/ir/errors.js';
 import { Graph } from '../../src/ir/graph.js';
 import type { ModelIR } from '../../src/ir/model.js';
 import type { Node } from '../../src/ir/node.js';
-import { WEBGPU_DEFAULT_LIMITS } from '../../src/runtime/limits.js';
+import { WEBGPU_DEFAULT_LIMITS } from '../../src/ir/limits.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 
 let gpu: Runtime;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/api/compile.js';
 import type { KernelSpec } from '../../src/codegen/kernel.js';
 import { f32, model, softmax } from '../../src/dsl/index.js';
-import { STRATEGIES } from '../../src/planner/plan.js';
+import { STRATEGIES } from '../../src/plan/plan.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { PipelineCache } from '../../src/runtime/pipelines.js';
 

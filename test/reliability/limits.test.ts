@@ -10,7 +10,7 @@ import { compile, type CompiledModel } from '../../src/api/compile.js';
 import { workgroupBytes } from '../../src/codegen/wgsl.js';
 import { f32, model, softmax } from '../../src/dsl/index.js';
 import { FuseplanError } from '../../src/ir/errors.js';
-import { STRATEGIES } from '../../src/planner/plan.js';
+import { STRATEGIES } from '../../src/plan/plan.js';
 import { compareToReference } from '../../src/reference/compare.js';
 import { evaluate } from '../../src/reference/evaluate.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';

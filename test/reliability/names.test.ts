@@ -10,7 +10,7 @@ import { compile, type CompiledModel } from '../../src/api/compile.js';
 import { f32, model, type AnyModel, type InputSpec } from '../../src/dsl/index.js';
 import { evaluate } from '../../src/reference/evaluate.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
-import { viewerDot } from '../../src/viewer/dot.js';
+import { viewerDot } from '../../src/explain/dot.js';
 
 /** Words the generated WGSL itself uses; for these the identical-WGSL check is the test. */
 const OURS = new Set(['fn', 'var', 'main', 'b0', 'U']);

@@ -11,7 +11,7 @@ import { f32, model, softmax, where, type AnyModel } from '../../src/dsl/index.j
 import { Graph } from '../../src/ir/graph.js';
 import type { ModelIR } from '../../src/ir/model.js';
 import { BINARY_FNS, UNARY_FNS } from '../../src/ir/ops.js';
-import type { Strategy } from '../../src/planner/plan.js';
+import type { Strategy } from '../../src/plan/plan.js';
 import { compareToReference, toleranceFor } from '../../src/reference/compare.js';
 import { evaluate } from '../../src/reference/evaluate.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';

@@ -6,8 +6,8 @@ import { limitError, modelError } from '../../ir/errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { NodeId } from '../../ir/node.js';
 import type { ConcreteShape } from '../../ir/shape.js';
-import type { FusedOp } from '../../planner/plan.js';
-import type { DeviceLimits } from '../../runtime/types.js';
+import type { FusedOp } from '../../plan/plan.js';
+import type { DeviceLimits } from '../../ir/limits.js';
 import { aliasBase } from '../views.js';
 
 /** A buffer a kernel binds: a tensor (by the node owning its buffer) or the op's scratch #i. */

@@ -18,25 +18,9 @@ import { limitError } from '../../ir/errors.js';
 import { sameShape } from '../../ir/graph.js';
 import { Bindings, checkWorkgroupMemory, opName, templateError, type OpLowering, type TemplateContext } from './common.js';
 import { dot } from './index-math.js';
+import { MATMUL_GEOMETRY } from '../../plan/kernel-geometry.js';
 
-/**
- * Products with at most this many columns (matrix-vector and skinny products, e.g. X @ w in
- * L2SVM) run one output row per invocation: a 64-wide tile would spend 63/64 of its work on
- * padding.
- */
-const SKINNY_N = 4;
-// Measured on lavapipe (mlp 256x256x512 and 512x512x256 products, attention): 64x64 tiles with
-// k-steps of 8 and 8x4 outputs per invocation (128 invocations), A and B tiles held as vec4s in
-// workgroup memory, ran the mlp workload in 21 ms against 34 ms for 4x4 blocks over scalar tiles
-// (32x32 tiles or k-steps of 32 were slower still).
-const TM = 64;
-const TN = 64;
-const TK = 8;
-/** The kernels' geometry, for the cost model (src/cost/op-cost.ts) to charge what runs. */
-export const MATMUL_GEOMETRY = Object.freeze({ tileM: TM, tileN: TN, tileK: TK, skinnyN: SKINNY_N });
-/** Outputs per invocation along M and N. */
-const RM = 8;
-const RN = 4;
+const { tileM: TM, tileN: TN, tileK: TK, skinnyN: SKINNY_N, rowsPerInvocation: RM, colsPerInvocation: RN } = MATMUL_GEOMETRY;
 /** Invocations per tiled workgroup: one per RM x RN block of the TM x TN tile. */
 const THREADS = (TM / RM) * (TN / RN);
 

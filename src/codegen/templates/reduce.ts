@@ -22,15 +22,9 @@ import { coalesce, stridesIn, viewKey, type LeafView } from '../views.js';
 import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP } from '../wgsl.js';
 import { Bindings, checkWorkgroupMemory, templateError, type KernelDraft, type OpLowering, type Slot, type TemplateContext } from './common.js';
 import { decompose, dot } from './index-math.js';
+import { REDUCE_SPLIT } from '../../plan/kernel-geometry.js';
 
-/** Work per workgroup (group layout) or invocation (thread layout) before splitting into chunks. */
-const GROUP_CHUNK = 8192;
-const THREAD_CHUNK = 2048;
-/** Splitting stops once this many workgroups / invocations are busy. */
-const TARGET_GROUPS = 256;
-const TARGET_THREADS = 8192;
-/** When reductions split into partials, for the cost model (src/cost/op-cost.ts). */
-export const REDUCE_SPLIT = Object.freeze({ targetThreads: TARGET_THREADS, threadChunk: THREAD_CHUNK, targetGroups: TARGET_GROUPS, groupChunk: GROUP_CHUNK });
+const { groupChunk: GROUP_CHUNK, threadChunk: THREAD_CHUNK, targetGroups: TARGET_GROUPS, targetThreads: TARGET_THREADS } = REDUCE_SPLIT;
 
 export interface ReduceOptions {
   /** Forces a layout (benchmarks); by default chosen from the shape as described above. */

@@ -1,5 +1,5 @@
 /**
- * The profile cache (src/cost/profile-store.ts): where it lives, one file per adapter, the most
+ * The profile cache (src/calibrate/profile-store.ts): where it lives, one file per adapter, the most
  * recent profile, corrupt or invalid files treated as absent, and explain showing the profile and
  * kernel parameters it planned with. No GPU needed.
  */
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { DEFAULT_PROFILE, type DeviceProfile } from '../../src/cost/profile.js';
-import { adapterKey, cacheDir, checkProfile, latestProfile, loadProfile, profileFor, readProfileFile, saveProfile } from '../../src/cost/profile-store.js';
+import { adapterKey, cacheDir, checkProfile, latestProfile, loadProfile, profileFor, readProfileFile, saveProfile } from '../../src/calibrate/profile-store.js';
 import type { AdapterSummary } from '../../src/runtime/types.js';
 
 const dirs: string[] = [];

@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSy
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AdapterSummary } from '../runtime/types.js';
-import { DEFAULT_PROFILE, type DeviceProfile } from './profile.js';
+import { DEFAULT_PROFILE, type DeviceProfile } from '../cost/profile.js';
 
 export const PROFILE_FILE_VERSION = 1;
 

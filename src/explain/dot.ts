@@ -6,8 +6,8 @@
  */
 import { describeOp } from '../ir/graph.js';
 import type { NodeId } from '../ir/node.js';
-import { nodeName } from '../planner/explain.js';
-import type { Plan, Template } from '../planner/plan.js';
+import { nodeName } from './text.js';
+import type { Plan, Template } from '../plan/plan.js';
 
 export const TEMPLATE_COLORS: Readonly<Record<Template, { fill: string; border: string }>> = {
   single: { fill: '#eeeeee', border: '#9e9e9e' },

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { calibrate, type CalibrationProgress, type CalibrationResult } from '../../src/cost/calibrate.js';
+import { calibrate, type CalibrationProgress, type CalibrationResult } from '../../src/calibrate/calibrate.js';
 import { DEFAULT_PROFILE } from '../../src/cost/profile.js';
-import { loadProfile, profileFor } from '../../src/cost/profile-store.js';
+import { loadProfile, profileFor } from '../../src/calibrate/profile-store.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 
 let rt: Runtime;

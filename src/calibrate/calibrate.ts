@@ -2,7 +2,7 @@
  * Calibration: short microbenchmarks on the adapter that fill a DeviceProfile. Every kernel timed
  * here is one codegen emits for a small model planned by the planner (so the cost model counts its
  * bytes, flops and launches exactly as it will count a real plan's), timed per pass with timestamp
- * queries on persistent buffers (src/cost/gpu-timer.ts), median of interleaved rounds:
+ * queries on persistent buffers (src/calibrate/gpu-timer.ts), median of interleaved rounds:
  *
  * - launchMs: a kernel over 64 elements, dispatched many times in one submit;
  * - copy floor: copyBufferToBuffer (reported, not used by the cost model);
@@ -19,11 +19,11 @@ import { lowerPlan, type LowerPlanOptions } from '../codegen/lower.js';
 import { Graph } from '../ir/graph.js';
 import type { ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
-import type { Plan, Strategy } from '../planner/plan.js';
+import type { Plan, Strategy } from '../plan/plan.js';
 import { planModel } from '../planner/planner.js';
 import type { AdapterSummary, Runtime } from '../runtime/types.js';
 import { copyBytesPerMs, median, prepareTimed, type TimedProgram } from './gpu-timer.js';
-import { DEFAULT_KERNEL_PARAMS, DEFAULT_PROFILE, type DeviceProfile, type KernelParams } from './profile.js';
+import { DEFAULT_KERNEL_PARAMS, DEFAULT_PROFILE, type DeviceProfile, type KernelParams } from '../cost/profile.js';
 
 export interface CalibrationProgress {
   /** Steps done so far (0 .. total). */

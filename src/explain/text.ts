@@ -1,7 +1,7 @@
 import { match } from 'ts-pattern';
 import { describeOp } from '../ir/graph.js';
 import type { NodeId } from '../ir/node.js';
-import type { Decision, Plan } from './plan.js';
+import type { Decision, Plan } from '../plan/plan.js';
 
 const fmtMs = (ms: number): string => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} us`);
 const fmtBytes = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
