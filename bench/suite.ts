@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compareToReference, evaluate, randomInputs, toIR, toleranceFor, type CompiledModel, type Dims, type ModelLike, type Runtime } from '../src/index.js';
+import { compareToReference, evaluate, randomInputs, toIR, type CompiledModel, type Dims, type ModelLike, type Runtime } from '../src/index.js';
 import type { Strategy } from '../src/api/compile.js';
 import { countDispatches, ioContender, pollsPerMs, floorBytes, fuseplanContender, median, memoryBound, profileOps, quantile, tfjsContender, timeRoundRobin, type Contender, type Outputs } from './harness.js';
 import { computePassPrototype, type TfjsSetup } from './tfjs.js';
@@ -22,7 +22,8 @@ export interface Result {
   readonly bytesMoved: number | null;
   /** Live inputs read once + outputs written once, over the measured copy bandwidth. */
   readonly floorMs: number;
-  readonly maxRelErr: number;
+  /** Largest error over its per-element f32 bound (src/reference/compare.ts): <= 1 is correct. */
+  readonly errorVsBound: number;
   readonly ok: boolean;
   /** Main JS thread CPU time / wall time over the timed runs, in percent (spinning would be ~100). */
   readonly cpuPct: number;
@@ -63,13 +64,13 @@ export interface BenchCase {
   readonly tfjs?: TfProgram;
 }
 
-function maxErr(got: Outputs, ref: ReturnType<typeof evaluate>, tol: ReturnType<typeof toleranceFor>): { err: number; ok: boolean } {
+function maxErr(got: Outputs, ref: ReturnType<typeof evaluate>): { err: number; ok: boolean } {
   let err = 0;
   let ok = true;
   for (const [name, want] of Object.entries(ref)) {
     const g = got[name];
-    const c = g === undefined ? { maxRelErr: Infinity, ok: false } : compareToReference(g, want.data, tol);
-    err = Math.max(err, c.maxRelErr);
+    const c = g === undefined ? { worst: Infinity, ok: false } : compareToReference(g, want);
+    err = Math.max(err, c.worst);
     ok &&= c.ok;
   }
   return { err, ok };
@@ -131,7 +132,6 @@ export async function benchCase(rt: Runtime, w: BenchCase, o: SuiteOptions): Pro
   const ir = toIR(w.model);
   const feeds = randomInputs(ir, w.dims, 20240607);
   const ref = evaluate(ir, w.dims, feeds);
-  const tol = toleranceFor(ir);
   const contenders: Contender[] = o.strategies.map((s) => fuseplanContender(rt, w.model, w.dims, s, feeds));
   const first = contenders[0]!.compiled!;
   const floorMs = floorBytes(first) / o.copyBytesPerMs;
@@ -144,7 +144,7 @@ export async function benchCase(rt: Runtime, w: BenchCase, o: SuiteOptions): Pro
   }
   // Correctness first, on a run outside the timed region (it also warms every contender up).
   const checks = [];
-  for (const c of contenders) checks.push(maxErr(await c.run(), ref, tol));
+  for (const c of contenders) checks.push(maxErr(await c.run(), ref));
   const io = ioContender(rt.device, first, feeds);
   const samplesAll = await timeRoundRobin([...contenders, io], { warmup: o.warmup, runs: o.runs });
   const samples = samplesAll.slice(0, contenders.length);
@@ -169,7 +169,7 @@ export async function benchCase(rt: Runtime, w: BenchCase, o: SuiteOptions): Pro
       bytesMoved: c.bytesMoved,
       floorMs,
       ioMs,
-      maxRelErr: checks[i]!.err,
+      errorVsBound: checks[i]!.err,
       ok: checks[i]!.ok,
       cpuPct: (100 * s.cpuMs) / s.wallMs,
       bwFraction: p === null ? null : bandwidthFraction(c, p.opMs, o.copyBytesPerMs),

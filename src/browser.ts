@@ -7,7 +7,7 @@ export * from './dsl/index.js';
 export { compile, toIR, type CompileOptions, type CompiledModel, type ModelLike } from './api/compile.js';
 export { randomInputs, seededRandom } from './api/random-inputs.js';
 export { evaluate, type RefTensor } from './reference/evaluate.js';
-export { compareToReference, toleranceFor, DEFAULT_TOLERANCE, TRIG_TOLERANCE } from './reference/compare.js';
+export { compareToReference } from './reference/compare.js';
 export { FuseplanError, type ErrorCode } from './ir/errors.js';
 export { printModel, type ModelIR, type Dims } from './ir/model.js';
 export { createBrowserRuntime as createRuntime } from './runtime/browser.js';

@@ -4,6 +4,10 @@
  * spelling, and the arithmetic weight the cost model charges per output cell (SystemML's weights,
  * see shared/docs/systemml-fusion-notes.md section 4).
  */
+import {
+  addError, compareError, divError, exact, expAccuracy, logAccuracy, mulError, powError, selectError, sigmoidAccuracy, tanhAccuracy, trigAccuracy, ulps,
+  type BinaryError, type Sensitivity, type UnaryAccuracy,
+} from './error-rules.js';
 
 export const UNARY_FNS = ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'floor'] as const;
 export type UnaryFn = (typeof UNARY_FNS)[number];
@@ -20,6 +24,9 @@ export interface UnaryInfo {
   /** WGSL expression over an f32 expression string (prelude helpers allowed, see wgslPrelude). */
   readonly wgsl: (a: string) => string;
   readonly weight: number;
+  /** How the operand's error passes through, and the device op's own accuracy (error-rules.ts). */
+  readonly sensitivity: Sensitivity;
+  readonly accuracy: UnaryAccuracy;
 }
 export interface BinaryInfo {
   readonly ref: (a: number, b: number) => number;
@@ -28,6 +35,8 @@ export interface BinaryInfo {
   readonly commutative: boolean;
   /** Infix symbol for printing, when the op has one. */
   readonly symbol?: string;
+  /** The result's error bound from the operands' (error-rules.ts). */
+  readonly error: BinaryError;
 }
 export interface ReduceInfo {
   readonly identity: number;
@@ -37,6 +46,8 @@ export interface ReduceInfo {
   readonly wgslIdentity: string;
   /** Weight per input cell (SystemML: sum 4, min/max 1). */
   readonly weight: number;
+  /** Whether each step rounds (sum: a chain of additions) or only selects (max, min). */
+  readonly rounds: boolean;
 }
 
 // NaN-propagating max/min, matching Math.max/Math.min: WGSL leaves max/min of NaN unspecified.
@@ -48,34 +59,34 @@ const b01 = (c: boolean): number => (c ? 1 : 0);
 const refPow = (a: number, b: number): number => Math.pow(a, b);
 
 export const UNARY: Readonly<Record<UnaryFn, UnaryInfo>> = {
-  neg: { ref: (a) => -a, wgsl: (a) => `(-${a})`, weight: 1 },
-  abs: { ref: Math.abs, wgsl: (a) => `abs(${a})`, weight: 1 },
-  exp: { ref: Math.exp, wgsl: (a) => `exp(${a})`, weight: 18 },
-  log: { ref: Math.log, wgsl: (a) => `fp_log(${a})`, weight: 32 },
-  sqrt: { ref: Math.sqrt, wgsl: (a) => `sqrt(${a})`, weight: 2 },
-  rsqrt: { ref: (a) => 1 / Math.sqrt(a), wgsl: (a) => `inverseSqrt(${a})`, weight: 2 },
-  tanh: { ref: Math.tanh, wgsl: (a) => `fp_tanh(${a})`, weight: 30 },
-  sigmoid: { ref: (a) => 1 / (1 + Math.exp(-a)), wgsl: (a) => `fp_sigmoid(${a})`, weight: 21 },
-  relu: { ref: (a) => (a < 0 ? 0 : a), wgsl: (a) => `fp_relu(${a})`, weight: 1 },
-  sin: { ref: Math.sin, wgsl: (a) => `sin(${a})`, weight: 18 },
-  cos: { ref: Math.cos, wgsl: (a) => `cos(${a})`, weight: 22 },
-  floor: { ref: Math.floor, wgsl: (a) => `floor(${a})`, weight: 1 },
+  neg: { ref: (a) => -a, wgsl: (a) => `(-${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact },
+  abs: { ref: Math.abs, wgsl: (a) => `abs(${a})`, weight: 1, sensitivity: 'lipschitz', accuracy: exact },
+  exp: { ref: Math.exp, wgsl: (a) => `exp(${a})`, weight: 18, sensitivity: 'monotone', accuracy: expAccuracy },
+  log: { ref: Math.log, wgsl: (a) => `fp_log(${a})`, weight: 32, sensitivity: 'monotone', accuracy: logAccuracy },
+  sqrt: { ref: Math.sqrt, wgsl: (a) => `sqrt(${a})`, weight: 2, sensitivity: 'monotone', accuracy: ulps(2.5) },
+  rsqrt: { ref: (a) => 1 / Math.sqrt(a), wgsl: (a) => `inverseSqrt(${a})`, weight: 2, sensitivity: 'monotone', accuracy: ulps(2) },
+  tanh: { ref: Math.tanh, wgsl: (a) => `fp_tanh(${a})`, weight: 30, sensitivity: 'monotone', accuracy: tanhAccuracy },
+  sigmoid: { ref: (a) => 1 / (1 + Math.exp(-a)), wgsl: (a) => `fp_sigmoid(${a})`, weight: 21, sensitivity: 'monotone', accuracy: sigmoidAccuracy },
+  relu: { ref: (a) => (a < 0 ? 0 : a), wgsl: (a) => `fp_relu(${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact },
+  sin: { ref: Math.sin, wgsl: (a) => `sin(${a})`, weight: 18, sensitivity: 'lipschitz', accuracy: trigAccuracy },
+  cos: { ref: Math.cos, wgsl: (a) => `cos(${a})`, weight: 22, sensitivity: 'lipschitz', accuracy: trigAccuracy },
+  floor: { ref: Math.floor, wgsl: (a) => `floor(${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact },
 };
 
 export const BINARY: Readonly<Record<BinaryFn, BinaryInfo>> = {
-  add: { ref: (a, b) => a + b, wgsl: (a, b) => `(${a} + ${b})`, weight: 1, commutative: true, symbol: '+' },
-  sub: { ref: (a, b) => a - b, wgsl: (a, b) => `(${a} - ${b})`, weight: 1, commutative: false, symbol: '-' },
-  mul: { ref: (a, b) => a * b, wgsl: (a, b) => `(${a} * ${b})`, weight: 1, commutative: true, symbol: '*' },
-  div: { ref: (a, b) => a / b, wgsl: (a, b) => `(${a} / ${b})`, weight: 22, commutative: false, symbol: '/' },
-  max: { ref: jsMax, wgsl: (a, b) => `fp_max(${a}, ${b})`, weight: 1, commutative: true },
-  min: { ref: jsMin, wgsl: (a, b) => `fp_min(${a}, ${b})`, weight: 1, commutative: true },
-  pow: { ref: refPow, wgsl: (a, b) => `fp_pow(${a}, ${b})`, weight: 16, commutative: false, symbol: '^' },
-  lt: { ref: (a, b) => b01(a < b), wgsl: (a, b) => `select(0.0, 1.0, ${a} < ${b})`, weight: 1, commutative: false, symbol: '<' },
-  le: { ref: (a, b) => b01(a <= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`, weight: 1, commutative: false, symbol: '<=' },
-  gt: { ref: (a, b) => b01(a > b), wgsl: (a, b) => `select(0.0, 1.0, ${a} > ${b})`, weight: 1, commutative: false, symbol: '>' },
-  ge: { ref: (a, b) => b01(a >= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`, weight: 1, commutative: false, symbol: '>=' },
-  eq: { ref: (a, b) => b01(a === b), wgsl: (a, b) => `select(0.0, 1.0, ${a} == ${b})`, weight: 1, commutative: true, symbol: '==' },
-  ne: { ref: (a, b) => b01(a !== b), wgsl: (a, b) => `fp_ne(${a}, ${b})`, weight: 1, commutative: true, symbol: '!=' },
+  add: { ref: (a, b) => a + b, wgsl: (a, b) => `(${a} + ${b})`, weight: 1, commutative: true, symbol: '+', error: addError },
+  sub: { ref: (a, b) => a - b, wgsl: (a, b) => `(${a} - ${b})`, weight: 1, commutative: false, symbol: '-', error: addError },
+  mul: { ref: (a, b) => a * b, wgsl: (a, b) => `(${a} * ${b})`, weight: 1, commutative: true, symbol: '*', error: mulError },
+  div: { ref: (a, b) => a / b, wgsl: (a, b) => `(${a} / ${b})`, weight: 22, commutative: false, symbol: '/', error: divError },
+  max: { ref: jsMax, wgsl: (a, b) => `fp_max(${a}, ${b})`, weight: 1, commutative: true, error: selectError },
+  min: { ref: jsMin, wgsl: (a, b) => `fp_min(${a}, ${b})`, weight: 1, commutative: true, error: selectError },
+  pow: { ref: refPow, wgsl: (a, b) => `fp_pow(${a}, ${b})`, weight: 16, commutative: false, symbol: '^', error: powError },
+  lt: { ref: (a, b) => b01(a < b), wgsl: (a, b) => `select(0.0, 1.0, ${a} < ${b})`, weight: 1, commutative: false, symbol: '<', error: compareError },
+  le: { ref: (a, b) => b01(a <= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`, weight: 1, commutative: false, symbol: '<=', error: compareError },
+  gt: { ref: (a, b) => b01(a > b), wgsl: (a, b) => `select(0.0, 1.0, ${a} > ${b})`, weight: 1, commutative: false, symbol: '>', error: compareError },
+  ge: { ref: (a, b) => b01(a >= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`, weight: 1, commutative: false, symbol: '>=', error: compareError },
+  eq: { ref: (a, b) => b01(a === b), wgsl: (a, b) => `select(0.0, 1.0, ${a} == ${b})`, weight: 1, commutative: true, symbol: '==', error: compareError },
+  ne: { ref: (a, b) => b01(a !== b), wgsl: (a, b) => `fp_ne(${a}, ${b})`, weight: 1, commutative: true, symbol: '!=', error: compareError },
 };
 
 export const WHERE = {
@@ -86,9 +97,9 @@ export const WHERE = {
 } as const;
 
 export const REDUCE: Readonly<Record<ReduceFn, ReduceInfo>> = {
-  sum: { identity: 0, ref: (acc, x) => acc + x, wgsl: (acc, x) => `(${acc} + ${x})`, wgslIdentity: '0.0', weight: 4 },
-  max: { identity: -Infinity, ref: jsMax, wgsl: (acc, x) => `fp_max(${acc}, ${x})`, wgslIdentity: 'fp_neg_inf()', weight: 1 },
-  min: { identity: Infinity, ref: jsMin, wgsl: (acc, x) => `fp_min(${acc}, ${x})`, wgslIdentity: 'fp_pos_inf()', weight: 1 },
+  sum: { identity: 0, ref: (acc, x) => acc + x, wgsl: (acc, x) => `(${acc} + ${x})`, wgslIdentity: '0.0', weight: 4, rounds: true },
+  max: { identity: -Infinity, ref: jsMax, wgsl: (acc, x) => `fp_max(${acc}, ${x})`, wgslIdentity: 'fp_neg_inf()', weight: 1, rounds: false },
+  min: { identity: Infinity, ref: jsMin, wgsl: (acc, x) => `fp_min(${acc}, ${x})`, wgslIdentity: 'fp_pos_inf()', weight: 1, rounds: false },
 };
 
 /** Matmul weight per output cell per inner-dim element (multiply + add). */

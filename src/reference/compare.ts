@@ -1,86 +1,79 @@
-import type { ModelIR } from "../ir/model.js";
 /**
  * Comparing f32 device results with the float64 reference.
  *
- * Tolerance, per element: |gpu - ref| <= rtol * (|ref| + scale), where
- * scale = max(1, max |ref| over the output). Why these terms:
- * - rtol: f32 unit roundoff is 2^-24 ~ 6e-8; each op adds about one rounding, WGSL's exp/log are
- *   accurate to 3+2|x| ULP, and a reduction of n terms by a tree adds about log2(n) roundings
- *   (sequential loops inside one invocation add up to n). 1e-4 covers chains of tens of ops and
- *   reductions of 1e5+ elements with margin, and is still far below any real bug's error.
- * - atol from the output's scale: cancellation (a sum of mixed-sign terms, x - mean(x)) leaves
- *   absolute error proportional to the operands' magnitude, not to the small result.
- * - WGSL's sin/cos only promise an absolute error of 2^-11 on [-pi, pi], so models using them are
- *   compared with rtol >= 2^-11 (see toleranceFor).
- * NaN must match NaN (a device NaN against a finite reference fails, and vice versa); infinities
- * must match exactly.
+ * Each element is checked against its own bound (src/reference/error-bound.ts): how far a correct
+ * f32 evaluation of that element's op chain can be from the exact value, from the inputs' rounding
+ * through every op's specified WGSL accuracy and every sum's addition chain. An element passes when
+ * |gpu - ref| <= SLACK * bound. SLACK = 2 covers what the first-order bound leaves out (products of
+ * two error terms inside transcendental ops, the float64 reference's own rounding); it is small
+ * because the bound is already worst case. So a 1e-6 result must be right to about 1e-13, not to
+ * the 1e-4 an absolute tolerance would allow (docs/reliability.md shows bugs that difference finds).
+ *
+ * NaN must match NaN and infinities must match exactly, unless the element's bound is infinite
+ * (ill-conditioned: nothing is promised there); a finite reference beyond f32's range may be an
+ * infinity of the same sign.
  */
-export interface Tolerance {
-  readonly rtol: number;
-}
+import { F32_MAX } from '../ir/error-rules.js';
+import type { BoundedTensor } from './evaluate.js';
 
-export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-4 };
-export const TRIG_TOLERANCE: Tolerance = { rtol: 2 ** -10 };
+export const SLACK = 2;
 
 export interface Mismatch {
   readonly index: number;
   readonly got: number;
   readonly want: number;
+  /** The largest error allowed at this element (SLACK * bound). */
+  readonly allowed: number;
 }
 
 export interface Comparison {
   readonly ok: boolean;
-  /**
-   * max over elements of |gpu - ref| / (|ref| + scale): the relative error for large values and
-   * the error relative to the output's scale near zero; ok <=> maxRelErr <= rtol.
-   */
+  /** max over elements of |gpu - ref| / (SLACK * bound): ok <=> worst <= 1. */
+  readonly worst: number;
+  /** max over elements of |gpu - ref| / |ref| (informational). */
   readonly maxRelErr: number;
   readonly badCount: number;
+  /** Elements whose bound is infinite (ill-conditioned), which any value passes. */
+  readonly unbounded: number;
   /** The first few mismatching elements. */
   readonly mismatches: readonly Mismatch[];
 }
 
-const F32_MAX = 3.4028234663852886e38;
-
-export function compareToReference(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance = DEFAULT_TOLERANCE): Comparison {
-  if (got.length !== want.length) {
-    return { ok: false, maxRelErr: Infinity, badCount: Math.max(got.length, want.length), mismatches: [{ index: -1, got: got.length, want: want.length }] };
+/** Ratio of an element's error to what it is allowed (> 1 fails). */
+function elementRatio(g: number, w: number, allowed: number): number {
+  if (allowed === Infinity) return 0;
+  if (Number.isNaN(w) || Number.isNaN(g)) return Number.isNaN(w) && Number.isNaN(g) ? 0 : Infinity;
+  if (!Number.isFinite(w) || !Number.isFinite(g)) {
+    // f32 overflows to Infinity before f64 does: a finite reference beyond f32's range may be Inf.
+    const overflow = !Number.isFinite(g) && Math.abs(w) > F32_MAX && Math.sign(g) === Math.sign(w);
+    return g === w || overflow ? 0 : Infinity;
   }
-  let scale = 1;
-  for (let i = 0; i < want.length; i++) {
-    const w = Math.abs(want[i]!);
-    if (Number.isFinite(w) && w > scale) scale = w;
-  }
-  let maxRel = 0;
-  let badCount = 0;
-  const mismatches: Mismatch[] = [];
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    let rel: number;
-    if (Number.isNaN(w) || Number.isNaN(g)) {
-      rel = Number.isNaN(w) && Number.isNaN(g) ? 0 : Infinity;
-    } else if (!Number.isFinite(w) || !Number.isFinite(g)) {
-      // f32 overflows to Infinity before f64 does: a finite reference beyond f32's range may be Inf.
-      const overflow = !Number.isFinite(g) && Math.abs(w) > F32_MAX && Math.sign(g) === Math.sign(w);
-      rel = g === w || overflow ? 0 : Infinity;
-    } else {
-      rel = Math.abs(g - w) / (Math.abs(w) + scale);
-    }
-    if (rel > maxRel) maxRel = rel;
-    if (rel > tol.rtol) {
-      badCount++;
-      if (mismatches.length < 10) mismatches.push({ index: i, got: g, want: w });
-    }
-  }
-  return { ok: badCount === 0, maxRelErr: maxRel, badCount, mismatches };
+  const err = Math.abs(g - w);
+  return err === 0 ? 0 : err / allowed;
 }
 
-/** Ops whose WGSL accuracy is specified as an absolute error (2^-11 for sin/cos; tanh derives from them). */
-const ABSOLUTE_ERROR_OPS = new Set(['sin', 'cos', 'tanh']);
-
-/** The tolerance class of a model: the trig class as soon as it uses an absolute-error op. */
-export function toleranceFor(m: ModelIR): Tolerance {
-  const trig = m.graph.nodes.some((n) => n.op === 'unary' && ABSOLUTE_ERROR_OPS.has(n.fn));
-  return trig ? TRIG_TOLERANCE : DEFAULT_TOLERANCE;
+export function compareToReference(got: ArrayLike<number>, want: BoundedTensor): Comparison {
+  const { data, bound } = want;
+  if (got.length !== data.length) {
+    return { ok: false, worst: Infinity, maxRelErr: Infinity, badCount: Math.max(got.length, data.length), unbounded: 0, mismatches: [{ index: -1, got: got.length, want: data.length, allowed: 0 }] };
+  }
+  let worst = 0;
+  let maxRel = 0;
+  let badCount = 0;
+  let unbounded = 0;
+  const mismatches: Mismatch[] = [];
+  for (let i = 0; i < data.length; i++) {
+    const g = got[i]!;
+    const w = data[i]!;
+    const allowed = SLACK * bound[i]!;
+    if (allowed === Infinity) unbounded++;
+    const ratio = elementRatio(g, w, allowed);
+    if (ratio > worst) worst = ratio;
+    if (Number.isFinite(w) && w !== 0 && Number.isFinite(g)) maxRel = Math.max(maxRel, Math.abs(g - w) / Math.abs(w));
+    if (ratio > 1) {
+      badCount++;
+      if (mismatches.length < 10) mismatches.push({ index: i, got: g, want: w, allowed });
+    }
+  }
+  return { ok: badCount === 0, worst, maxRelErr: maxRel, badCount, unbounded, mismatches };
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/api/compile.js';
 import { Graph } from '../../src/ir/graph.js';
 import type { ModelIR } from '../../src/ir/model.js';
-import { compareToReference, toleranceFor } from '../../src/reference/compare.js';
+import { compareToReference } from '../../src/reference/compare.js';
 import { evaluate } from '../../src/reference/evaluate.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
 import { fuzzParams } from '../support/fuzz-config.js';
@@ -19,9 +19,8 @@ async function runAndCompare(model: ModelIR, dims: Record<string, number>, input
   const plan = compile(model, { dims, strategy: 'none', limits: gpu.limits });
   const { outputs } = await gpu.run(plan, inputs, { poison: true });
   const ref = evaluate(model, dims, inputs);
-  const tol = toleranceFor(model);
   for (const o of model.outputs) {
-    const c = compareToReference(outputs[o.name]!, ref[o.name]!.data, tol);
+    const c = compareToReference(outputs[o.name]!, ref[o.name]!);
     if (!c.ok) {
       throw new Error(`output ${o.name}: ${c.badCount} elements off (max rel err ${c.maxRelErr}), first: ${JSON.stringify(c.mismatches.slice(0, 3))}`);
     }
@@ -95,7 +94,7 @@ describe('unfused executor (strategy none) vs float64 reference', () => {
     const { outputs } = await gpu.run(compile(model, { limits: gpu.limits }), { x: xs, y: ys }, { poison: true });
     const ref = evaluate(model, {}, { x: xs, y: ys });
     for (const name of Object.keys(outs)) {
-      const c = compareToReference(outputs[name]!, ref[name]!.data);
+      const c = compareToReference(outputs[name]!, ref[name]!);
       expect(c.ok, `${name}: got ${Array.from(outputs[name]!)} want ${Array.from(ref[name]!.data)}`).toBe(true);
     }
   });
