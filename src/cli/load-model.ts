@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModelIR } from '../ir/model.js';
 import { UsageError } from './args.js';
+import { importOptional } from './optional.js';
 
 export interface LoadedModel {
   readonly ir: ModelIR;
@@ -24,6 +25,23 @@ export async function loadModel(file: string | undefined): Promise<LoadedModel> 
   return { ir, dims, file };
 }
 
+const TS_FILE = /\.[cm]?tsx?$/;
+/**
+ * The CLI running from its own TypeScript sources (a checkout: bin/fuseplan.mjs registered tsx; or
+ * vitest) already loads .ts files. The compiled CLI of an installed package registers tsx, an
+ * optional peer dependency, the first time a model file needs it.
+ */
+const tsLoaderActive = import.meta.url.endsWith('.ts');
+let tsx: Promise<typeof import('tsx/esm/api')> | undefined;
+
+function loadTsx(file: string): Promise<typeof import('tsx/esm/api')> {
+  tsx ??= importOptional<typeof import('tsx/esm/api')>('tsx/esm/api', `${file} is TypeScript, and loading it needs tsx`, 'npm install --save-dev tsx').then((m) => {
+    if (!tsLoaderActive) m.register();
+    return m;
+  });
+  return tsx;
+}
+
 /**
  * Imports a model file. A TypeScript file in a package without `"type": "module"` is loaded by tsx
  * as CommonJS, and Node then refuses its import syntax (ERR_REQUIRE_CYCLE_MODULE on Node 20.19+,
@@ -31,12 +49,14 @@ export async function loadModel(file: string | undefined): Promise<LoadedModel> 
  */
 async function importModelFile(path: string): Promise<unknown> {
   const url = pathToFileURL(path).href;
+  const isTs = TS_FILE.test(path);
+  if (isTs && !tsLoaderActive) await loadTsx(path);
   try {
     return await import(url);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    if (!/\.[cm]?tsx?$/.test(path) || typeof code !== 'string' || !code.startsWith('ERR_REQUIRE')) throw e;
-    const { tsImport } = await import('tsx/esm/api');
+    if (!isTs || typeof code !== 'string' || !code.startsWith('ERR_REQUIRE')) throw e;
+    const { tsImport } = await loadTsx(path);
     const ns = (await tsImport(url, import.meta.url)) as { default?: unknown };
     // tsx compiles such a file to CommonJS: the namespace's default is then its module.exports.
     const exports = ns.default;
