@@ -26,8 +26,21 @@ export function parseStrategy(s: string | undefined): Strategy {
 /** Exit codes: 0 ok, 1 the user's mistake (bad flags, bad model, bad dims), 2 our bug or the device's failure. */
 export function exitCodeFor(e: unknown): 1 | 2 {
   if (e instanceof UsageError) return 1;
-  if (e instanceof FuseplanError) return e.code === 'device' || e.code === 'limit' ? 2 : 1;
+  const code = fuseplanErrorCode(e);
+  if (code !== undefined) return code === 'device' || code === 'limit' ? 2 : 1;
   return 2;
+}
+
+/**
+ * The code of a FuseplanError, recognised by its name and code rather than by `instanceof`: a model
+ * file can load a second copy of the library (another install, or tsx's scoped loader for CommonJS
+ * projects), and the exit code must not depend on which copy's class threw.
+ */
+function fuseplanErrorCode(e: unknown): string | undefined {
+  if (e instanceof FuseplanError) return e.code;
+  if (!(e instanceof Error)) return undefined;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && e.name === `FuseplanError[${code}]` ? code : undefined;
 }
 
 /** cli-table3 colours its borders and headers itself: plain text when stdout is not a terminal. */

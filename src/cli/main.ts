@@ -7,7 +7,8 @@ import { loadModel } from './load-model.js';
 import { runCommand, type RunFlags } from './run.js';
 import { benchCommand, type BenchFlags } from './bench.js';
 import { calibrateCommand, profileForExplain, type CalibrateFlags } from './calibrate.js';
-import { explainHtml } from '../viewer/html.js';
+import { checkCommand } from './check.js';
+import { explainHtml, graphLayoutAvailable, GRAPH_LAYOUT_HINT } from '../viewer/html.js';
 
 const FORMATS: readonly (ExplainFormat | 'html')[] = ['text', 'json', 'dot', 'wgsl', 'ir', 'html'];
 
@@ -39,6 +40,7 @@ function program(out: (s: string) => void): Command {
       const progress = stepProgress(2, m.ir.name);
       const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy), profile: profileForExplain(f.deviceProfile) });
       progress.step('planned and compiled');
+      if (format === 'html' && !(await graphLayoutAvailable())) process.stderr.write(`note: ${GRAPH_LAYOUT_HINT}\n`);
       const text = format === 'html' ? await explainHtml(plan) : plan.explain(format);
       progress.step('rendered');
       progress.done();
@@ -47,6 +49,10 @@ function program(out: (s: string) => void): Command {
         process.stderr.write(`wrote ${f.output}\n`);
       } else out(text + '\n');
     });
+  p.command('check')
+    .description('type-check a TypeScript model file: shape errors (e.g. "matmul: inner dims differ") without running it')
+    .argument('<model-file>', 'a .ts file; checked with the settings of the tsconfig.json above it (strict defaults without one)')
+    .action(async (file: string) => checkCommand(file, out));
   p.command('run')
     .description('run a model file on the GPU with seeded random inputs')
     .argument('<model-file>', 'a .ts/.js file whose default export is a model')
@@ -78,7 +84,11 @@ function program(out: (s: string) => void): Command {
   return p;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 user error, 2 internal or device error). */
+/**
+ * Runs the CLI; returns the exit code: 0 ok; 1 the user's mistake (flags, model file, shapes, dims,
+ * type errors found by `check`, a missing optional peer); 2 a device failure or limit, or our bug.
+ * docs/getting-started.md has the table.
+ */
 export async function main(argv: readonly string[], out: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
   try {
     await program(out).parseAsync([...argv], { from: 'user' });

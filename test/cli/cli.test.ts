@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { exitCodeFor, UsageError } from '../../src/cli/args.js';
+import { FuseplanError } from '../../src/ir/errors.js';
 
 /** Runs the CLI in-process, capturing stdout. */
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {
@@ -38,6 +40,37 @@ describe('fuseplan explain', () => {
     expect((await cli('explain', 'examples/mlp.ts', '--dims', 'Q=3')).code).toBe(1);
     expect((await cli('explain', 'examples/mlp.ts', '--format', 'pdf')).code).toBe(1);
     expect((await cli('frobnicate')).code).toBe(1);
+  });
+});
+
+// The table in docs/getting-started.md: 0 ok, 1 the user's mistake, 2 a device failure or limit, or our bug.
+describe('exit codes', () => {
+  it('0 when a command succeeds, including `check` on a model without type errors', async () => {
+    expect((await cli('explain', 'examples/mlp.ts', '--format', 'ir')).code).toBe(0);
+    const check = await cli('check', 'examples/mlp.ts');
+    expect(check.code).toBe(0);
+    expect(check.out).toBe('examples/mlp.ts: no type errors\n');
+  });
+  it('1 for the user\'s mistakes, 2 when the model exceeds a device limit', async () => {
+    expect((await cli('check', 'examples/nope.ts')).code).toBe(1);
+    expect((await cli('explain', 'examples/mlp.ts', '--dims', 'B=0')).code).toBe(1);
+    expect((await cli('explain', 'examples/mlp.ts', '--dims', 'B=10000000')).code).toBe(2);
+  });
+  it('classifies a FuseplanError by its name and code, whichever copy of the library threw it', () => {
+    // What a second copy of the class looks like (another install, or tsx's scoped loader).
+    class OtherCopy extends Error {
+      constructor(readonly code: string) {
+        super(code);
+        this.name = `FuseplanError[${code}]`;
+      }
+    }
+    expect(exitCodeFor(new OtherCopy('shape'))).toBe(1);
+    expect(exitCodeFor(new OtherCopy('device'))).toBe(2);
+    expect(exitCodeFor(new OtherCopy('limit'))).toBe(2);
+    expect(exitCodeFor(new FuseplanError('binding', 'B unbound'))).toBe(1);
+    expect(exitCodeFor(new UsageError('bad flag'))).toBe(1);
+    expect(exitCodeFor(Object.assign(new Error('boom'), { code: 'shape' }))).toBe(2);
+    expect(exitCodeFor(new TypeError('x is undefined'))).toBe(2);
   });
 });
 
