@@ -14,7 +14,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { AdapterSummary } from '../runtime/types.js';
 import { DEFAULT_PROFILE, ProfileDataCodec, type DeviceProfile } from '../cost/profile.js';
-import { decodeWith, describeErrors } from '../ir/decode.js';
+import { decodeWith, describeErrors, type SameType } from '../ir/decode.js';
 import { FuseplanError } from '../ir/errors.js';
 
 export const PROFILE_FILE_VERSION = 1;
@@ -24,8 +24,7 @@ const AdapterSummaryCodec = t.intersection([
   t.partial({ subgroupMinSize: t.number, subgroupMaxSize: t.number }),
 ]);
 // The runtime owns AdapterSummary; these fail to compile if the codec and that type part ways.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
-const adapterCodecMatches: Same<t.TypeOf<typeof AdapterSummaryCodec>, AdapterSummary> = true;
+const adapterCodecMatches: SameType<t.TypeOf<typeof AdapterSummaryCodec>, AdapterSummary> = true;
 void adapterCodecMatches;
 
 /** A profile file as written by saveProfile (createdAt, when absent or unreadable, is the file's mtime). */

@@ -78,3 +78,10 @@ export function parseJSON(text: string, what: string): E.Either<FuseplanError, u
     (e) => new FuseplanError('format', `${what}: not JSON (${e instanceof Error ? e.message : String(e)})`),
   );
 }
+
+/**
+ * `true` only when A and B are mutually assignable and have the same keys (optional ones
+ * included), for compile-time checks that a codec and a type declared elsewhere agree:
+ * `const ok: SameType<t.TypeOf<typeof C>, T> = true`.
+ */
+export type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
