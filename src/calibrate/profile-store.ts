@@ -23,7 +23,7 @@ const AdapterSummaryCodec = t.intersection([
   t.type({ vendor: t.string, architecture: t.string, device: t.string, description: t.string }),
   t.partial({ subgroupMinSize: t.number, subgroupMaxSize: t.number }),
 ]);
-// The runtime owns AdapterSummary; these fail to compile if the codec and that type part ways.
+// The runtime owns AdapterSummary; this fails to compile if the codec and that type part ways.
 const adapterCodecMatches: SameType<t.TypeOf<typeof AdapterSummaryCodec>, AdapterSummary> = true;
 void adapterCodecMatches;
 
@@ -112,17 +112,16 @@ export function readProfileFile(path: string): DeviceProfile {
 }
 
 function readStored(path: string): StoredProfile | null {
-  let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    const decoded = StoredProfileCodec.decode(JSON.parse(readFileSync(path, 'utf8')));
+    if (E.isLeft(decoded)) return null;
+    const stored = decoded.right;
+    const createdAt = stored.createdAt !== undefined && !Number.isNaN(Date.parse(stored.createdAt)) ? stored.createdAt : statSync(path).mtime.toISOString();
+    return { ...stored, createdAt, profile: withSource(stored.profile, 'profile file'), path };
   } catch {
+    // Unreadable, not JSON, or gone since the directory was listed: absent.
     return null;
   }
-  const decoded = StoredProfileCodec.decode(doc);
-  if (E.isLeft(decoded)) return null;
-  const stored = decoded.right;
-  const createdAt = stored.createdAt !== undefined && !Number.isNaN(Date.parse(stored.createdAt)) ? stored.createdAt : statSync(path).mtime.toISOString();
-  return { ...stored, createdAt, profile: withSource(stored.profile, 'profile file'), path };
 }
 
 const withSource = (p: t.TypeOf<typeof ProfileDataCodec>, fallback: string): DeviceProfile => ({ ...p, source: p.source ?? fallback });
