@@ -6,6 +6,10 @@
 export * from './dsl/index.js';
 export { compile, toIR, type CompileOptions, type CompiledModel, type ModelLike } from './api/compile.js';
 export { randomInputs, seededRandom } from './api/random-inputs.js';
+// Typed results (Either / TaskEither) alongside the throwing calls; see docs/architecture.md.
+export { compileE, validateFeedsE, runTE } from './api/either.js';
+export { createRuntimeTE } from './api/either-browser.js';
+export { decodePlanJSON, type PlanJSON, type ExplainJSON } from './explain/plan-json.js';
 export { evaluate, type RefTensor } from './reference/evaluate.js';
 export { compareToReference } from './reference/compare.js';
 export { FuseplanError, type ErrorCode } from './ir/errors.js';

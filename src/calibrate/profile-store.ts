@@ -10,17 +10,36 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
 import type { AdapterSummary } from '../runtime/types.js';
-import { DEFAULT_PROFILE, type DeviceProfile } from '../cost/profile.js';
+import { DEFAULT_PROFILE, ProfileDataCodec, type DeviceProfile } from '../cost/profile.js';
+import { decodeWith, describeErrors, type SameType } from '../ir/decode.js';
+import { FuseplanError } from '../ir/errors.js';
 
 export const PROFILE_FILE_VERSION = 1;
 
-export interface StoredProfile {
+const AdapterSummaryCodec = t.intersection([
+  t.type({ vendor: t.string, architecture: t.string, device: t.string, description: t.string }),
+  t.partial({ subgroupMinSize: t.number, subgroupMaxSize: t.number }),
+]);
+// The runtime owns AdapterSummary; this fails to compile if the codec and that type part ways.
+const adapterCodecMatches: SameType<t.TypeOf<typeof AdapterSummaryCodec>, AdapterSummary> = true;
+void adapterCodecMatches;
+
+/** A profile file as written by saveProfile (createdAt, when absent or unreadable, is the file's mtime). */
+const StoredProfileCodec = t.intersection(
+  [
+    t.type({ version: t.literal(PROFILE_FILE_VERSION), adapter: AdapterSummaryCodec, profile: ProfileDataCodec }),
+    t.partial({ createdAt: t.string, calibrationMs: t.number, measurements: t.readonlyArray(t.unknown) }),
+  ],
+  'stored profile',
+);
+
+export interface StoredProfile extends Readonly<Omit<t.TypeOf<typeof StoredProfileCodec>, 'version'>> {
   readonly version: number;
-  readonly adapter: AdapterSummary;
   /** ISO date of the calibration. */
   readonly createdAt: string;
-  readonly calibrationMs?: number;
   readonly profile: DeviceProfile;
   /** The raw timings behind the profile (see calibrate.ts), for reports. */
   readonly measurements?: readonly unknown[];
@@ -76,49 +95,41 @@ export function latestProfile(dir: string = cacheDir()): StoredProfile | null {
 
 /**
  * A profile from a file given by the user: a stored-profile file, or a bare DeviceProfile object.
- * Throws with the reason when it is not one.
+ * Throws FuseplanError('format') with the reason when it is not one.
  */
 export function readProfileFile(path: string): DeviceProfile {
-  const doc: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  const text = readFileSync(path, 'utf8');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new FuseplanError('format', `${path}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
   const inner = typeof doc === 'object' && doc !== null && 'profile' in doc ? (doc as { profile: unknown }).profile : doc;
-  const p = checkProfile(inner);
-  if (typeof p === 'string') throw new Error(`${path}: not a device profile (${p})`);
-  return p;
+  const decoded = decodeWith(ProfileDataCodec, inner, `${path}: not a device profile`);
+  if (E.isLeft(decoded)) throw decoded.left;
+  return withSource(decoded.right, 'profile file');
 }
 
 function readStored(path: string): StoredProfile | null {
   try {
-    const doc = JSON.parse(readFileSync(path, 'utf8')) as Partial<StoredProfile>;
-    if (doc.version !== PROFILE_FILE_VERSION || typeof doc.adapter !== 'object' || doc.adapter === null) return null;
-    const profile = checkProfile(doc.profile);
-    if (typeof profile === 'string') return null;
-    const createdAt = typeof doc.createdAt === 'string' && !Number.isNaN(Date.parse(doc.createdAt)) ? doc.createdAt : statSync(path).mtime.toISOString();
-    return { ...(doc as StoredProfile), createdAt, profile, path };
+    const decoded = StoredProfileCodec.decode(JSON.parse(readFileSync(path, 'utf8')));
+    if (E.isLeft(decoded)) return null;
+    const stored = decoded.right;
+    const createdAt = stored.createdAt !== undefined && !Number.isNaN(Date.parse(stored.createdAt)) ? stored.createdAt : statSync(path).mtime.toISOString();
+    return { ...stored, createdAt, profile: withSource(stored.profile, 'profile file'), path };
   } catch {
+    // Unreadable, not JSON, or gone since the directory was listed: absent.
     return null;
   }
 }
 
-const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const withSource = (p: t.TypeOf<typeof ProfileDataCodec>, fallback: string): DeviceProfile => ({ ...p, source: p.source ?? fallback });
 
-/** The profile, or why it is not one: the four constants must be positive finite numbers. */
+/** The profile, or why it is not one (the path of each bad field and what it must be). */
 export function checkProfile(x: unknown): DeviceProfile | string {
-  if (typeof x !== 'object' || x === null) return 'not an object';
-  const p = x as Record<string, unknown>;
-  for (const k of ['launchMs', 'bytesPerMs', 'flopsPerMs', 'matmulFlopsPerMs'] as const) {
-    if (!positive(p[k])) return `${k} must be a positive number`;
-  }
-  for (const group of ['bandwidth', 'arithmetic', 'matmul'] as const) {
-    const g = p[group];
-    if (g === undefined) continue;
-    if (typeof g !== 'object' || g === null) return `${group} must be an object`;
-    for (const [k, v] of Object.entries(g)) {
-      if (!positive(v) && !(k === 'prologueLoadMs' && v === 0)) return `${group}.${k} must be a positive number`;
-      if (k !== 'skinnyMinRows' && k !== 'prologueLoadMs' && (v as number) > 1) return `${group}.${k} is a share of the maximum rate, at most 1`;
-    }
-  }
-  if (p.kernels !== undefined && (typeof p.kernels !== 'object' || p.kernels === null)) return 'kernels must be an object';
-  return { ...(x as DeviceProfile), source: typeof p.source === 'string' ? p.source : 'profile file' };
+  const decoded = ProfileDataCodec.decode(x);
+  return E.isLeft(decoded) ? describeErrors(decoded.left) : withSource(decoded.right, 'profile file');
 }
 
 /** Anything with the adapter's summary: a Runtime. */

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { compile, type ExplainFormat } from '../api/compile.js';
@@ -9,6 +10,8 @@ import { benchCommand, type BenchFlags } from './bench.js';
 import { calibrateCommand, profileForExplain, type CalibrateFlags } from './calibrate.js';
 import { checkCommand } from './check.js';
 import { explainHtml, graphLayoutAvailable, GRAPH_LAYOUT_HINT } from '../viewer/html.js';
+import { decodePlanJSON } from '../explain/plan-json.js';
+import { savedPlanText } from '../explain/saved-plan.js';
 
 const FORMATS: readonly (ExplainFormat | 'html')[] = ['text', 'json', 'dot', 'wgsl', 'ir', 'html'];
 
@@ -20,6 +23,26 @@ interface ExplainFlags {
   deviceProfile?: string;
 }
 
+async function explainModel(file: string, f: ExplainFlags, format: ExplainFormat | 'html'): Promise<string> {
+  const m = await loadModel(file);
+  const progress = stepProgress(2, m.ir.name);
+  const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy), profile: profileForExplain(f.deviceProfile) });
+  progress.step('planned and compiled');
+  if (format === 'html' && !(await graphLayoutAvailable())) process.stderr.write(`note: ${GRAPH_LAYOUT_HINT}\n`);
+  const text = format === 'html' ? await explainHtml(plan) : plan.explain(format);
+  progress.step('rendered');
+  progress.done();
+  return text;
+}
+
+/** A plan saved with `--format json`, checked and shown again (it records no graph, so no dot, wgsl, ir or html). */
+function savedPlan(file: string, format: ExplainFormat | 'html'): string {
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format ${format}: a saved plan records no graph or kernels; explain the model file instead`);
+  const plan = decodePlanJSON(readFileSync(file, 'utf8'));
+  if (E.isLeft(plan)) throw new UsageError(`${file}: ${plan.left.message}`);
+  return format === 'json' ? JSON.stringify(plan.right, null, 2) : savedPlanText(plan.right);
+}
+
 function program(out: (s: string) => void): Command {
   const p = new Command('fuseplan')
     .description('Plan operator fusion for tensor models and run the fused WGSL kernels on WebGPU')
@@ -27,7 +50,7 @@ function program(out: (s: string) => void): Command {
     .configureOutput({ writeOut: out, writeErr: (s) => process.stderr.write(s) });
   p.command('explain')
     .description('print the fusion plan of a model file: operators, materialized intermediates, decisions, WGSL')
-    .argument('<model-file>', 'a .ts/.js file whose default export is a model (optionally `export const dims`)')
+    .argument('<model-file>', 'a .ts/.js file whose default export is a model (optionally `export const dims`), or a plan saved with --format json')
     .option('--dims <dims>', 'symbolic dim sizes, e.g. B=64,T=128 (default: the file\'s `dims` export)')
     .option('--strategy <name>', 'cost | fuse-all | fuse-no-redundancy | none', 'cost')
     .option('--format <fmt>', `output format: ${FORMATS.join(' | ')}`, 'text')
@@ -36,14 +59,7 @@ function program(out: (s: string) => void): Command {
     .action(async (file: string, f: ExplainFlags) => {
       const format = (f.format ?? 'text') as ExplainFormat | 'html';
       if (!FORMATS.includes(format)) throw new UsageError(`--format: '${f.format}' is not one of ${FORMATS.join(', ')}`);
-      const m = await loadModel(file);
-      const progress = stepProgress(2, m.ir.name);
-      const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy), profile: profileForExplain(f.deviceProfile) });
-      progress.step('planned and compiled');
-      if (format === 'html' && !(await graphLayoutAvailable())) process.stderr.write(`note: ${GRAPH_LAYOUT_HINT}\n`);
-      const text = format === 'html' ? await explainHtml(plan) : plan.explain(format);
-      progress.step('rendered');
-      progress.done();
+      const text = file.endsWith('.json') ? savedPlan(file, format) : await explainModel(file, f, format);
       if (f.output) {
         writeFileSync(f.output, text + '\n');
         process.stderr.write(`wrote ${f.output}\n`);

@@ -4,82 +4,129 @@
  * docs/performance.md); `fuseplan calibrate` measures them on the actual adapter and stores them
  * (src/calibrate/profile-store.ts), and planning uses the stored profile for that adapter.
  */
-export interface DeviceProfile {
-  /** Where the numbers come from: 'default ...' or the adapter they were measured on. */
-  readonly source: string;
-  /** Fixed cost of one dispatch, in ms (per-pass GPU time of a kernel that does nothing). */
-  readonly launchMs: number;
-  /**
-   * Bytes per ms (read + write together) of the fastest streaming kernel codegen emits; templates
-   * reach `bandwidth.<template>` times this. bytes / bytesPerMs bounds any plan from below.
-   */
-  readonly bytesPerMs: number;
-  /** Weighted arithmetic ops per ms (an add or multiply weighs 1, exp 18; see src/ir/ops.ts). */
-  readonly flopsPerMs: number;
-  /**
-   * Matmul flops (2 per multiply-add, padded tiles counted) per ms of the fastest matmul kernel;
-   * the kernels reach `matmul.<kernel>` times this.
-   */
-  readonly matmulFlopsPerMs: number;
-  /** Each template's share of bytesPerMs (in (0, 1]; absent: 1). */
-  readonly bandwidth?: BandwidthShares;
-  /**
-   * Where arithmetic runs below flopsPerMs, its share (in (0, 1]; absent: 1): row programs (a lane
-   * works through scalars), matmul prologues (evaluated in the tile loads, between barriers).
-   */
-  readonly arithmetic?: { readonly row?: number; readonly prologue?: number };
-  /** The matmul kernels' shares of matmulFlopsPerMs, and their occupancy and prologue costs. */
-  readonly matmul?: MatmulParams;
-  /** Codegen parameters chosen for this device (absent: codegen's defaults). */
-  readonly kernels?: KernelParams;
-}
+import * as t from 'io-ts';
+import { nonNegativeInteger, nonNegativeNumber, numberWhere, positiveInteger, positiveNumber } from '../ir/decode.js';
 
-export interface BandwidthShares {
-  /** Elementwise cell kernels (vec4 or scalar, tuned items per invocation). */
-  readonly cell?: number;
-  /** Reductions (cell with aggregation, magg). */
-  readonly reduce?: number;
-  /** Row programs (bytes counted with the re-reads of rows a lane cannot cache). */
-  readonly row?: number;
-  /** The unfused scalar kernels (strategy none, `single` ops). */
-  readonly single?: number;
-}
+/** A rate below the fastest kernel's, as a fraction of it. */
+const share = numberWhere('a share of the maximum rate, in (0, 1]', (n) => Number.isFinite(n) && n > 0 && n <= 1);
 
-export interface MatmulParams {
-  /** The 64 x 64 tiled kernel. */
-  readonly tiled?: number;
-  /** The skinny (N <= 4) one-row-per-invocation kernel. */
-  readonly skinny?: number;
-  /** The unfused 16 x 16 tiled kernel. */
-  readonly single?: number;
-  /** Rows the skinny kernel needs to keep the device busy (fewer rows cost as much as this many). */
-  readonly skinnyMinRows?: number;
-  /**
-   * ms per extra tensor read per prologue evaluation (index arithmetic and a load per padded tile
-   * element; a prologue that reads only its operand costs nothing extra).
-   */
-  readonly prologueLoadMs?: number;
-}
+/** Each template's share of bytesPerMs (in (0, 1]; absent: 1). */
+export const BandwidthSharesCodec = t.readonly(
+  t.exact(
+    t.partial({
+      /** Elementwise cell kernels (vec4 or scalar, tuned items per invocation). */
+      cell: share,
+      /** Reductions (cell with aggregation, magg). */
+      reduce: share,
+      /** Row programs (bytes counted with the re-reads of rows a lane cannot cache). */
+      row: share,
+      /** The unfused scalar kernels (strategy none, `single` ops). */
+      single: share,
+    }),
+  ),
+);
+export interface BandwidthShares extends t.TypeOf<typeof BandwidthSharesCodec> {}
+
+export const MatmulParamsCodec = t.readonly(
+  t.exact(
+    t.partial({
+      /** The 64 x 64 tiled kernel. */
+      tiled: share,
+      /** The skinny (N <= 4) one-row-per-invocation kernel. */
+      skinny: share,
+      /** The unfused 16 x 16 tiled kernel. */
+      single: share,
+      /** Rows the skinny kernel needs to keep the device busy (fewer rows cost as much as this many). */
+      skinnyMinRows: positiveNumber,
+      /**
+       * ms per extra tensor read per prologue evaluation (index arithmetic and a load per padded tile
+       * element; a prologue that reads only its operand costs nothing extra).
+       */
+      prologueLoadMs: nonNegativeNumber,
+    }),
+  ),
+);
+export interface MatmulParams extends t.TypeOf<typeof MatmulParamsCodec> {}
 
 /** Codegen variants per template (see docs/codegen.md); each field optional, default = codegen's. */
-export interface KernelParams {
-  readonly cell?: {
-    /** vec4s per invocation on the vectorized path (codegen default 4). */
-    readonly vec4PerThread?: number;
-    /** Scalars per invocation on the scalar path (codegen default 8). */
-    readonly scalarPerThread?: number;
-  };
-  readonly reduce?: {
-    /** 'thread' (codegen default): an invocation per output chunk; 'group': a workgroup tree. */
-    readonly layout?: 'thread' | 'group';
-  };
-  readonly row?: {
-    /** Lanes to keep busy over all rows (codegen default 2048). */
-    readonly minLanes?: number;
-    /** Longest per-lane private cache of row values (codegen default 16). */
-    readonly cacheMax?: number;
-  };
-}
+export const KernelParamsCodec = t.readonly(
+  t.exact(
+    t.partial({
+      cell: t.readonly(
+        t.exact(
+          t.partial({
+            /** vec4s per invocation on the vectorized path (codegen default 4). */
+            vec4PerThread: positiveInteger,
+            /** Scalars per invocation on the scalar path (codegen default 8). */
+            scalarPerThread: positiveInteger,
+          }),
+        ),
+      ),
+      reduce: t.readonly(
+        t.exact(
+          t.partial({
+            /** 'thread' (codegen default): an invocation per output chunk; 'group': a workgroup tree. */
+            layout: t.keyof({ thread: null, group: null }),
+          }),
+        ),
+      ),
+      row: t.readonly(
+        t.exact(
+          t.partial({
+            /** Lanes to keep busy over all rows (codegen default 2048). */
+            minLanes: positiveInteger,
+            /** Longest per-lane private cache of row values (codegen default 16). */
+            cacheMax: nonNegativeInteger,
+          }),
+        ),
+      ),
+    }),
+  ),
+);
+export interface KernelParams extends t.TypeOf<typeof KernelParamsCodec> {}
+
+const constants = t.exact(
+  t.type({
+    /** Fixed cost of one dispatch, in ms (per-pass GPU time of a kernel that does nothing). */
+    launchMs: positiveNumber,
+    /**
+     * Bytes per ms (read + write together) of the fastest streaming kernel codegen emits; templates
+     * reach `bandwidth.<template>` times this. bytes / bytesPerMs bounds any plan from below.
+     */
+    bytesPerMs: positiveNumber,
+    /** Weighted arithmetic ops per ms (an add or multiply weighs 1, exp 18; see src/ir/ops.ts). */
+    flopsPerMs: positiveNumber,
+    /**
+     * Matmul flops (2 per multiply-add, padded tiles counted) per ms of the fastest matmul kernel;
+     * the kernels reach `matmul.<kernel>` times this.
+     */
+    matmulFlopsPerMs: positiveNumber,
+  }),
+);
+const parameters = t.exact(
+  t.partial({
+    bandwidth: BandwidthSharesCodec,
+    /**
+     * Where arithmetic runs below flopsPerMs, its share (in (0, 1]; absent: 1): row programs (a lane
+     * works through scalars), matmul prologues (evaluated in the tile loads, between barriers).
+     */
+    arithmetic: t.readonly(t.exact(t.partial({ row: share, prologue: share }))),
+    /** The matmul kernels' shares of matmulFlopsPerMs, and their occupancy and prologue costs. */
+    matmul: MatmulParamsCodec,
+    /** Codegen parameters chosen for this device (absent: codegen's defaults). */
+    kernels: KernelParamsCodec,
+  }),
+);
+
+/**
+ * The profile as stored in a file or given by a user: `source` may be absent (the reader names the
+ * file). Unknown fields are dropped, so a file from a newer version still loads what this one knows.
+ */
+export const ProfileDataCodec = t.readonly(t.intersection([t.exact(t.partial({ source: t.string })), constants, parameters]), 'device profile');
+
+/** A DeviceProfile: the TypeScript type is the codec's, so the two cannot drift. */
+export const DeviceProfileCodec = t.readonly(t.intersection([t.exact(t.type({ /** Where the numbers come from: 'default ...' or the adapter they were measured on. */ source: t.string })), constants, parameters]), 'DeviceProfile');
+export interface DeviceProfile extends t.TypeOf<typeof DeviceProfileCodec> {}
 
 /** Codegen's defaults, named so explain can print what a profile without `kernels` gets. */
 export const DEFAULT_KERNEL_PARAMS = Object.freeze({

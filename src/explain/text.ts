@@ -2,9 +2,10 @@ import { match } from 'ts-pattern';
 import { describeOp } from '../ir/graph.js';
 import type { NodeId } from '../ir/node.js';
 import type { Decision, Plan } from '../plan/plan.js';
+import type { ExplainJSON } from './plan-json.js';
 
-const fmtMs = (ms: number): string => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} us`);
-const fmtBytes = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
+export const fmtMs = (ms: number): string => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} us`);
+export const fmtBytes = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
 
 /** The name a user knows a node by: the input's or output's name, else %id. */
 export function nodeName(plan: Plan, id: NodeId): string {
@@ -68,7 +69,7 @@ export function explainText(plan: Plan, extras: ExplainExtras = {}): string {
 }
 
 /** The plan as JSON (the fields the CLI's --format json prints). */
-export function explainJSON(plan: Plan, extras: ExplainExtras = {}): object {
+export function explainJSON(plan: Plan, extras: ExplainExtras = {}): ExplainJSON {
   return {
     model: plan.model.name,
     strategy: plan.strategy,
@@ -77,16 +78,16 @@ export function explainJSON(plan: Plan, extras: ExplainExtras = {}): object {
     operators: plan.ops.map((op) => ({
       id: op.id,
       template: op.template,
-      nodes: op.members.map((m) => ({ id: m, op: describeOp(plan.model.graph.node(m)), shape: plan.shapes[m] })),
-      inputs: op.inputs.map((i) => ({ id: i, name: nodeName(plan, i), shape: plan.shapes[i] })),
-      outputs: op.outputs.map((o) => ({ id: o, name: nodeName(plan, o), shape: plan.shapes[o] })),
+      nodes: op.members.map((m) => ({ id: m, op: describeOp(plan.model.graph.node(m)), shape: plan.shapes[m]! })),
+      inputs: op.inputs.map((i) => ({ id: i, name: nodeName(plan, i), shape: plan.shapes[i]! })),
+      outputs: op.outputs.map((o) => ({ id: o, name: nodeName(plan, o), shape: plan.shapes[o]! })),
       estimatedMs: plan.costs[op.id]!.ms,
       launches: plan.costs[op.id]!.launches,
       bytesRead: plan.costs[op.id]!.bytesRead,
       bytesWritten: plan.costs[op.id]!.bytesWritten,
       ...(extras.kernelNotes?.[op.id] ? { kernel: extras.kernelNotes[op.id] } : {}),
     })),
-    materialized: plan.materialized.map((m) => ({ id: m, name: nodeName(plan, m), shape: plan.shapes[m] })),
+    materialized: plan.materialized.map((m) => ({ id: m, name: nodeName(plan, m), shape: plan.shapes[m]! })),
     decisions: plan.decisions.map((d) => ({ ...d, explanation: describeReason(d) })),
     estimatedMs: plan.estimatedMs,
     planningMs: plan.planningMs,

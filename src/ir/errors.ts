@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'input' // a run's inputs: missing, wrong length, wrong dtype
   | 'model' // malformed models: no outputs, duplicate names, foreign nodes
   | 'device' // no adapter, device lost, out of memory
-  | 'limit'; // a device limit a tensor or kernel cannot meet
+  | 'limit' // a device limit a tensor or kernel cannot meet
+  | 'format'; // a document fuseplan reads (a saved plan, a stored profile) that is not one
 
 export class FuseplanError extends Error {
   readonly code: ErrorCode;

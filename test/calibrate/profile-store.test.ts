@@ -69,16 +69,34 @@ describe('profile store', () => {
     expect(loadProfile(lavapipe, dir)).toBeNull();
   });
 
-  it('validates profiles: positive constants, shares in (0, 1]', () => {
+  it('validates profiles: positive constants, shares in (0, 1]; messages name the field and what it must be', () => {
     expect(typeof checkProfile(DEFAULT_PROFILE)).toBe('object');
-    expect(checkProfile(null)).toMatch(/not an object/);
-    expect(checkProfile({ ...DEFAULT_PROFILE, flopsPerMs: 0 })).toMatch(/flopsPerMs/);
-    expect(checkProfile({ ...DEFAULT_PROFILE, bandwidth: { row: 2 } })).toMatch(/bandwidth\.row.*at most 1/);
+    expect(checkProfile(null)).toBe('expected an object, got null');
+    expect(checkProfile({ ...DEFAULT_PROFILE, flopsPerMs: 0 })).toBe('flopsPerMs: expected a positive number, got 0');
+    expect(checkProfile({ ...DEFAULT_PROFILE, bandwidth: { row: 2 } })).toBe('bandwidth.row: expected a share of the maximum rate, in (0, 1], got 2');
+    expect(checkProfile({ ...DEFAULT_PROFILE, kernels: { reduce: { layout: 'warp' } } })).toBe('kernels.reduce.layout: expected "thread" | "group", got "warp"');
+    expect(checkProfile({ ...DEFAULT_PROFILE, kernels: { cell: { vec4PerThread: 2.5 } } })).toMatch(/^kernels\.cell\.vec4PerThread: expected a positive integer, got 2\.5$/);
     expect(checkProfile({ ...DEFAULT_PROFILE, matmul: { skinnyMinRows: 64 } })).toMatchObject({ matmul: { skinnyMinRows: 64 } });
+    expect(checkProfile({ ...DEFAULT_PROFILE, matmul: { prologueLoadMs: 0 } })).toMatchObject({ matmul: { prologueLoadMs: 0 } });
+    // A bare profile without a source is named for where it came from.
+    const { source: _, ...unnamed } = DEFAULT_PROFILE;
+    expect(checkProfile(unnamed)).toMatchObject({ source: 'profile file', launchMs: DEFAULT_PROFILE.launchMs });
     const dir = tmp();
     const bare = join(dir, 'bare.json');
     writeFileSync(bare, JSON.stringify({ launchMs: 1 }));
-    expect(() => readProfileFile(bare)).toThrow(/not a device profile \(bytesPerMs/);
+    expect(() => readProfileFile(bare)).toThrow(/not a device profile \(bytesPerMs: missing \(expected a positive number\); flopsPerMs: missing/);
+    writeFileSync(bare, '{"launchMs": ');
+    expect(() => readProfileFile(bare)).toThrow(expect.objectContaining({ code: 'format', message: expect.stringMatching(/bare\.json: not JSON/) }));
+  });
+
+  it('a stored file whose adapter is not an adapter summary counts as absent', () => {
+    const dir = tmp();
+    const path = saveProfile({ adapter: lavapipe, createdAt: '2026-01-01T00:00:00.000Z', profile: profile('ok', 0.05) }, dir);
+    writeFileSync(path, JSON.stringify({ version: 1, adapter: { vendor: 'mesa' }, createdAt: '2026-01-01T00:00:00.000Z', profile: profile('ok', 0.05) }));
+    expect(loadProfile(lavapipe, dir)).toBeNull();
+    // An unreadable createdAt falls back to the file's modification time.
+    writeFileSync(path, JSON.stringify({ version: 1, adapter: lavapipe, createdAt: 'yesterday', profile: profile('ok', 0.05) }));
+    expect(Number.isNaN(Date.parse(loadProfile(lavapipe, dir)!.createdAt))).toBe(false);
   });
 });
 
