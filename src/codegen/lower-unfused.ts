@@ -56,6 +56,7 @@ export function lowerUnfused(m: ModelIR, dims: Dims, opts: LowerOptions): Execut
       writes: 1,
       uniforms: k.uniforms,
       dispatch: k.dispatch,
+      workgroupBytes: k.workgroupBytes,
     });
   }
   const named = (name: string, node: NodeId) => ({ name, buffer: bufOf.get(node)!, length: numel(shapes[node]!), shape: shapes[node]! });

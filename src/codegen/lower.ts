@@ -3,6 +3,7 @@
  * operator from its template, buffers for inputs, constants and materialized tensors, and reuse of
  * intermediate buffers across operators whose lifetimes do not overlap.
  */
+import { match } from 'ts-pattern';
 import { describeOp } from '../ir/graph.js';
 import { limitError, modelError } from '../ir/errors.js';
 import type { ModelIR } from '../ir/model.js';
@@ -13,13 +14,12 @@ import type { DeviceLimits } from '../ir/limits.js';
 import type { BufferId, BufferSpec, Executable, KernelSpec, NamedBuffer } from './kernel.js';
 import { planMemory, type MemoryStep } from './memory.js';
 import { cellTemplate, type CellOptions } from './templates/cell.js';
-import type { OpLowering, Slot, TemplateContext } from './templates/common.js';
+import { checkWorkgroupMemory, type OpLowering, type Slot, type TemplateContext } from './templates/common.js';
 import { matmulTemplate } from './templates/matmul.js';
 import { reduceTemplate, type ReduceOptions } from './templates/reduce.js';
 import { rowTemplate, type RowOptions } from './templates/row.js';
 import { singleTemplate } from './templates/single.js';
 import { aliasBase } from './views.js';
-import { workgroupBytes } from './wgsl.js';
 
 /** Kernels index tensors with u32 arithmetic; spaces up to 2^31 - 1 elements leave it headroom. */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
@@ -46,21 +46,18 @@ export interface LoweredPlan {
   readonly kernelsPerOp: number[];
 }
 
-/** The kernels of one fused operator, by template. */
+/** The kernels of one fused operator, by template, each checked against the workgroup memory limit. */
 export function lowerOp(ctx: TemplateContext, opts: Omit<LowerPlanOptions, 'limits'> = {}): OpLowering {
   const { op, graph } = ctx;
-  switch (op.template) {
-    case 'single':
-      return singleTemplate(ctx);
-    case 'cell':
-      return op.members.some((m) => graph.node(m).op === 'reduce') ? reduceTemplate(ctx, opts.reduce) : cellTemplate(ctx, opts.cell);
-    case 'magg':
-      return reduceTemplate(ctx, opts.reduce);
-    case 'row':
-      return rowTemplate(ctx, opts.row);
-    case 'matmul':
-      return matmulTemplate(ctx);
-  }
+  const lowering = match(op.template)
+    .with('single', () => singleTemplate(ctx))
+    .with('cell', () => (op.members.some((m) => graph.node(m).op === 'reduce') ? reduceTemplate(ctx, opts.reduce) : cellTemplate(ctx, opts.cell)))
+    .with('magg', () => reduceTemplate(ctx, opts.reduce))
+    .with('row', () => rowTemplate(ctx, opts.row))
+    .with('matmul', () => matmulTemplate(ctx))
+    .exhaustive();
+  for (const k of lowering.kernels) checkWorkgroupMemory(ctx, k);
+  return lowering;
 }
 
 export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops: readonly FusedOp[], opts: LowerPlanOptions): LoweredPlan {
@@ -87,14 +84,6 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
 
   checkTensorSizes(model, shapes, ops, opts.limits);
   const lowered = ops.map((op) => lowerOp({ graph: g, shapes, op, members: new Set(op.members), limits: opts.limits }, opts));
-  ops.forEach((op, i) => {
-    for (const k of lowered[i]!.kernels) {
-      const bytes = workgroupBytes(k.wgsl);
-      if (bytes > opts.limits.maxComputeWorkgroupStorageSize) {
-        throw limitError(`op ${op.id} (${op.template}): a kernel needs ${bytes} bytes of workgroup memory; the device's maxComputeWorkgroupStorageSize is ${opts.limits.maxComputeWorkgroupStorageSize}`);
-      }
-    }
-  });
 
   // Tensors that outlive the run (model outputs, also through reshapes) are never pooled.
   const pinned = new Set(model.outputs.map((o) => base(o.node)));
@@ -156,6 +145,7 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
         writes: k.writes.length,
         uniforms: k.uniforms,
         dispatch: [k.dispatch[0], k.dispatch[1], k.dispatch[2]],
+        workgroupBytes: k.workgroupBytes,
       });
     }
   });

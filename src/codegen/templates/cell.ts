@@ -104,7 +104,7 @@ fn main(${computeBuiltins}) {
 }`;
   const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), main].filter((s) => s !== ''));
   return {
-    kernels: [{ wgsl, uniforms: u.data(), dispatch: dispatch1d(groups, ctx.limits.maxComputeWorkgroupsPerDimension), ...b.slots() }],
+    kernels: [{ wgsl, uniforms: u.data(), dispatch: dispatch1d(groups, ctx.limits.maxComputeWorkgroupsPerDimension), ...b.slots(), workgroupBytes: 0 }],
     scratchBytes: [],
   };
 }

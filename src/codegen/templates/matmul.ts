@@ -13,10 +13,10 @@
 import type { NodeId } from '../../ir/node.js';
 import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
 import { stridesIn, type LeafView } from '../views.js';
-import { dispatch1d, kernelSource, Uniforms, WORKGROUP } from '../wgsl.js';
+import { dispatch1d, kernelSource, Uniforms, WORKGROUP, WorkgroupMemory } from '../wgsl.js';
 import { limitError } from '../../ir/errors.js';
 import { sameShape } from '../../ir/graph.js';
-import { Bindings, checkWorkgroupMemory, opName, templateError, type OpLowering, type TemplateContext } from './common.js';
+import { Bindings, opName, templateError, type OpLowering, type TemplateContext } from './common.js';
 import { dot } from './index-math.js';
 import { MATMUL_GEOMETRY } from '../../plan/kernel-geometry.js';
 
@@ -57,7 +57,6 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
       : [Math.ceil(N / TN), mTiles, batch];
   if (groups.some((gdim) => gdim > lim)) throw limitError(`${opName(op)}: [${Sout.join(', ')}] needs ${groups.join('x')} workgroups, over ${lim} per dimension`);
 
-  if (!skinny) checkWorkgroupMemory(ctx, (TK * TM + TK * TN) * 4);
   const probe = new ExprKernel(graph, shapes, ctx.members, { leaf: () => '' }, undefined);
   const stopAtMm = (id: NodeId): boolean => id === mm;
   const leafViews = [...probe.leavesOf([A, B]), ...probe.leavesOf(op.outputs, stopAtMm)].filter((v) => v.scalar === undefined);
@@ -89,7 +88,7 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   const ind = (lines: readonly string[], n: number): string => lines.join(`\n${' '.repeat(n)}`);
   if (skinny) {
     const wgsl = skinnyKernel({ k, top, b, u, op, outs, A, B, N, rank, UM, UN, UK, load, ind });
-    return { kernels: [{ wgsl, uniforms: u.data(), dispatch: groups, ...b.slots() }], scratchBytes: [] };
+    return { kernels: [{ wgsl, uniforms: u.data(), dispatch: groups, ...b.slots(), workgroupBytes: 0 }], scratchBytes: [] };
   }
   const sa = top.child();
   const va = load(sa, A, 'a');
@@ -112,8 +111,11 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   }`);
     }
   }
-    const main = `var<workgroup> As: array<vec4<f32>, ${(TK * TM) / 4}>;
-var<workgroup> Bs: array<vec4<f32>, ${(TK * TN) / 4}>;
+  // A's tile is stored k-major (transposed) so an invocation's RM rows are adjacent vec4s.
+  const tiles = new WorkgroupMemory();
+  tiles.array('As', 'vec4<f32>', [(TK * TM) / 4]);
+  tiles.array('Bs', 'vec4<f32>', [(TK * TN) / 4]);
+  const main = `${tiles.decls().join('\n')}
 
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, ${folded ? '@builtin(num_workgroups) nwg: vec3<u32>, ' : ''}@builtin(local_invocation_index) lid: u32) {
@@ -160,7 +162,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, ${folded ? '@builtin(num_workgrou
   ${epilogue.join('\n  ')}
 }`;
   const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), main].filter((s) => s !== ''));
-  return { kernels: [{ wgsl, uniforms: u.data(), dispatch: groups, ...b.slots() }], scratchBytes: [] };
+  return { kernels: [{ wgsl, uniforms: u.data(), dispatch: groups, ...b.slots(), workgroupBytes: tiles.bytes }], scratchBytes: [] };
 }
 
 /** Whether member `id` is upstream of `target` through members (part of its prologue). */

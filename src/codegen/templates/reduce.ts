@@ -19,8 +19,8 @@ import { sameShape } from '../../ir/graph.js';
 import type { NodeId, ReduceNode } from '../../ir/node.js';
 import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
 import { coalesce, stridesIn, viewKey, type LeafView } from '../views.js';
-import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP } from '../wgsl.js';
-import { Bindings, checkWorkgroupMemory, templateError, type KernelDraft, type OpLowering, type Slot, type TemplateContext } from './common.js';
+import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP, WorkgroupMemory } from '../wgsl.js';
+import { Bindings, templateError, type KernelDraft, type OpLowering, type Slot, type TemplateContext } from './common.js';
 import { decompose, dot } from './index-math.js';
 import { REDUCE_SPLIT } from '../../plan/kernel-geometry.js';
 
@@ -150,13 +150,12 @@ export function reduceTemplate(ctx: TemplateContext, opts: ReduceOptions = {}): 
   lines.push(`for (var j = ${step}) {\n    ${loop.lines.join('\n    ')}\n  }`);
   lines.push(...blockedSumFinish(blockedAccs, add));
   const results = nodes.map((r, i) => (vec === 'red' ? top.let(k.reduceLanes(r.fn, accs[i]!), 's') : accs[i]!));
-  const shared: string[] = [];
+  const shared = new WorkgroupMemory();
   if (layout === 'group') {
     nodes.forEach((r, i) => {
-      shared.push(`var<workgroup> part${i}: array<f32, ${WORKGROUP}>;`);
+      shared.array(`part${i}`, 'f32', [WORKGROUP]);
       lines.push(`part${i}[lid] = ${results[i]!};`);
     });
-    checkWorkgroupMemory(ctx, K * WORKGROUP * 4);
     lines.push('workgroupBarrier();');
     for (let s = WORKGROUP / 2; s >= 1; s /= 2) {
       const steps = nodes.map((r, i) => `part${i}[lid] = ${k.reduce(r.fn, `part${i}[lid]`, `part${i}[lid + ${s}u]`, false)};`);
@@ -176,10 +175,11 @@ export function reduceTemplate(ctx: TemplateContext, opts: ReduceOptions = {}): 
   const kernels: KernelDraft[] = [
     {
       ...(twoPass ? { part: 'pass 1' } : {}),
-      wgsl: kernelSource([k.helperSource(), b.decls(), u.decl(b.count), ...shared, main].filter((x) => x !== '')),
+      wgsl: kernelSource([k.helperSource(), b.decls(), u.decl(b.count), ...shared.decls(), main].filter((x) => x !== '')),
       uniforms: u.data(),
       dispatch: dispatch1d(groups1, ctx.limits.maxComputeWorkgroupsPerDimension),
       ...b.slots(),
+      workgroupBytes: shared.bytes,
     },
   ];
   if (twoPass) kernels.push(partialsKernel(ctx, nodes, nOut, P, layout === 'group' ? [P, 1] : [1, nOut], scratch));
@@ -213,5 +213,6 @@ function partialsKernel(ctx: TemplateContext, nodes: readonly ReduceNode[], nOut
     uniforms: u.data(),
     dispatch: dispatch1d(Math.ceil(nOut / WORKGROUP), ctx.limits.maxComputeWorkgroupsPerDimension),
     ...b.slots(),
+    workgroupBytes: 0,
   };
 }

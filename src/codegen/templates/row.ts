@@ -23,8 +23,8 @@ import type { NodeId, ReduceNode } from '../../ir/node.js';
 import { broadcastShapes, numel } from '../../ir/shape.js';
 import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
 import { stridesIn, viewKey, type LeafView } from '../views.js';
-import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP } from '../wgsl.js';
-import { Bindings, checkWorkgroupMemory, templateError, type OpLowering, type TemplateContext } from './common.js';
+import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP, WorkgroupMemory } from '../wgsl.js';
+import { Bindings, templateError, type OpLowering, type TemplateContext } from './common.js';
 import { decompose, dot } from './index-math.js';
 
 /** Lanes to keep busy over all rows; fewest elements per lane. */
@@ -165,7 +165,7 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
     },
   };
 
-  const generate = (): { k: ExprKernel; lines: string[]; shared: string[] } => {
+  const generate = (): { k: ExprKernel; lines: string[]; shared: WorkgroupMemory } => {
     u = new Uniforms();
     const k = new ExprKernel(graph, shapes, ctx.members, host, u);
     const UC = u.push(C);
@@ -220,8 +220,8 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
     const rowStores = op.outputs.flatMap((o, i) => (outKinds[i] === 'elem' ? [] : [`${outNames[i]!}[row] = ${top.value(o, outKinds[i] === 'row' ? 'r' : 'e')};`]));
     // The stored values are lets of the top scope, evaluated by every lane before the guard.
     if (rowStores.length > 0) lines.push(`if (rowOk && lane == 0u) { ${rowStores.join(' ')} }`);
-    const shared = Array.from({ length: T > 1 ? arrays : 0 }, (_, i) => `var<workgroup> part${i}: array<f32, ${WORKGROUP}>;`);
-    checkWorkgroupMemory(ctx, shared.length * WORKGROUP * 4);
+    const shared = new WorkgroupMemory();
+    for (let i = 0; i < (T > 1 ? arrays : 0); i++) shared.array(`part${i}`, 'f32', [WORKGROUP]);
     return { k, lines, shared };
   };
 
@@ -245,10 +245,10 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
   recording = false;
   const { k, lines, shared } = generate();
   const main = `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  ${lines.join('\n  ')}\n}`;
-  const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), ...shared, main].filter((s) => s !== ''));
+  const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), ...shared.decls(), main].filter((s) => s !== ''));
   if (wgsl.includes(PENDING)) throw templateError(op, 'a reduction is used before the phase that computes it');
   return {
-    kernels: [{ wgsl, uniforms: u.data(), dispatch: dispatch1d(groups, ctx.limits.maxComputeWorkgroupsPerDimension), ...b.slots() }],
+    kernels: [{ wgsl, uniforms: u.data(), dispatch: dispatch1d(groups, ctx.limits.maxComputeWorkgroupsPerDimension), ...b.slots(), workgroupBytes: shared.bytes }],
     scratchBytes: [],
   };
 }
