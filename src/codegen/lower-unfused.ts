@@ -1,3 +1,4 @@
+import { aliasBase } from '../ir/alias.js';
 import { describeOp } from '../ir/graph.js';
 import { bindShapes, liveNodes, type Dims, type ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
@@ -28,7 +29,7 @@ export function lowerUnfused(m: ModelIR, dims: Dims, opts: LowerOptions): Execut
     const bytes = Math.max(4, numel(shape) * 4);
     const label = n.op === 'input' ? n.name : `%${n.id}`;
     if (n.op === 'reshape') {
-      bufOf.set(n.id, bufOf.get(n.inputs[0]!)!);
+      bufOf.set(n.id, bufOf.get(aliasBase(m.graph, n.id))!);
       continue;
     }
     if (n.op === 'input') {

@@ -19,7 +19,7 @@ import { matmulTemplate } from './templates/matmul.js';
 import { reduceTemplate, type ReduceOptions } from './templates/reduce.js';
 import { rowTemplate, type RowOptions } from './templates/row.js';
 import { singleTemplate } from './templates/single.js';
-import { aliasBase } from './views.js';
+import { aliasBase } from '../ir/alias.js';
 
 /** Kernels index tensors with u32 arithmetic; spaces up to 2^31 - 1 elements leave it headroom. */
 export const MAX_ELEMENTS = 2 ** 31 - 1;

@@ -4,3 +4,4 @@ export * from './ops.js';
 export * from './node.js';
 export * from './graph.js';
 export * from './model.js';
+export * from './alias.js';

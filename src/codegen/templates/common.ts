@@ -8,7 +8,7 @@ import type { NodeId } from '../../ir/node.js';
 import type { ConcreteShape } from '../../ir/shape.js';
 import type { FusedOp } from '../../plan/plan.js';
 import type { DeviceLimits } from '../../ir/limits.js';
-import { aliasBase } from '../views.js';
+import { aliasBase } from '../../ir/alias.js';
 
 /** A buffer a kernel binds: a tensor (by the node owning its buffer) or the op's scratch #i. */
 export type Slot = { readonly node: NodeId } | { readonly scratch: number };

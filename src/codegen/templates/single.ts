@@ -4,7 +4,7 @@
  */
 import { limitError } from '../../ir/errors.js';
 import { singleOpKernel } from '../unfused.js';
-import { aliasBase } from '../views.js';
+import { aliasBase } from '../../ir/alias.js';
 import { opName, templateError, type OpLowering, type TemplateContext } from './common.js';
 
 export function singleTemplate(ctx: TemplateContext): OpLowering {
