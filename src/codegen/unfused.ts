@@ -26,7 +26,6 @@ export interface OpContext {
 
 export function singleOpKernel(ctx: OpContext): SingleOpKernel {
   const n = ctx.node;
-  const args = (k: number): string[] => Array.from({ length: k }, (_, i) => `v${i}`);
   return match(n)
     .with({ op: 'unary' }, (x) => mapKernel(ctx, (v) => UNARY[x.fn].wgsl(v[0]!), inputStridesBroadcast(ctx)))
     .with({ op: 'binary' }, (x) => mapKernel(ctx, (v) => BINARY[x.fn].wgsl(v[0]!, v[1]!), inputStridesBroadcast(ctx)))
@@ -42,7 +41,6 @@ export function singleOpKernel(ctx: OpContext): SingleOpKernel {
       throw new Error(`node %${n.id} (${n.op}) has no kernel: it is a buffer or an alias`);
     })
     .exhaustive();
-  void args;
 }
 
 function inputStridesBroadcast(ctx: OpContext): number[][] {

@@ -22,7 +22,7 @@ export function evaluate(m: ModelIR, dims: Dims, inputs: Readonly<Record<string,
   const get = (id: NodeId): RefTensor => values.get(id)!;
   for (const n of liveNodes(m)) {
     const shape = shapes[n.id]!;
-    values.set(n.id, { shape, data: evalNode(n, shape, shapes, get, inputs) });
+    values.set(n.id, { shape, data: evalNode(n, shape, get, inputs) });
   }
   const out: Record<string, RefTensor> = {};
   for (const o of m.outputs) putOwn(out, o.name, get(o.node));
@@ -32,7 +32,6 @@ export function evaluate(m: ModelIR, dims: Dims, inputs: Readonly<Record<string,
 function evalNode(
   n: Node,
   shape: ConcreteShape,
-  shapes: readonly ConcreteShape[],
   get: (id: NodeId) => RefTensor,
   inputs: Readonly<Record<string, ArrayLike<number>>>,
 ): Float64Array {
@@ -54,7 +53,6 @@ function evalNode(
     .with({ op: 'reduce' }, (x) => reduce(arg(0), x.axes, REDUCE[x.fn].identity, REDUCE[x.fn].ref))
     .with({ op: 'matmul' }, () => matmul(arg(0), arg(1), shape))
     .exhaustive();
-  void shapes;
 }
 
 /** Calls f for every output index with the broadcast-read operand values. */
