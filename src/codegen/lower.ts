@@ -22,7 +22,7 @@ import { singleTemplate } from './templates/single.js';
 import { aliasBase } from '../ir/alias.js';
 
 /** Kernels index tensors with u32 arithmetic; spaces up to 2^31 - 1 elements leave it headroom. */
-export const MAX_ELEMENTS = 2 ** 31 - 1;
+const MAX_ELEMENTS = 2 ** 31 - 1;
 
 export interface LowerPlanOptions {
   readonly limits: DeviceLimits;
@@ -47,7 +47,7 @@ export interface LoweredPlan {
 }
 
 /** The kernels of one fused operator, by template, each checked against the workgroup memory limit. */
-export function lowerOp(ctx: TemplateContext, opts: Omit<LowerPlanOptions, 'limits'> = {}): OpLowering {
+function lowerOp(ctx: TemplateContext, opts: Omit<LowerPlanOptions, 'limits'> = {}): OpLowering {
   const { op, graph } = ctx;
   const lowering = match(op.template)
     .with('single', () => singleTemplate(ctx))
@@ -168,7 +168,7 @@ function outputLabel(model: ModelIR, base: NodeId): string {
 }
 
 /** How a user knows a tensor: its input or output name, else its node and op. */
-export function tensorName(model: ModelIR, id: NodeId): string {
+function tensorName(model: ModelIR, id: NodeId): string {
   const n = model.graph.node(id);
   if (n.op === 'input') return `input '${n.name}'`;
   const outs = model.outputs.filter((o) => o.node === id).map((o) => `'${o.name}'`);

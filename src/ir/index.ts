@@ -4,4 +4,3 @@ export * from './ops.js';
 export * from './node.js';
 export * from './graph.js';
 export * from './model.js';
-export * from './alias.js';

@@ -28,6 +28,3 @@ export async function explainHtml(compiled: CompiledModel): Promise<string> {
   const svg = await dotToSvg(viewerDot(compiled.plan));
   return viewerPage(viewerData(compiled), svg);
 }
-
-export { viewerData, type ViewerData, type ViewerOp } from './data.js';
-export { viewerDot } from '../explain/dot.js';

@@ -26,8 +26,8 @@ export interface CellOptions {
   readonly scalarPerThread?: number;
 }
 
-export const VEC4_PER_THREAD = 4;
-export const SCALAR_PER_THREAD = 8;
+const VEC4_PER_THREAD = 4;
+const SCALAR_PER_THREAD = 8;
 
 export function cellTemplate(ctx: TemplateContext, opts: CellOptions = {}): OpLowering {
   const { op, graph, shapes } = ctx;
