@@ -54,13 +54,6 @@ export function stridesIn(v: LeafView, space: ConcreteShape): number[] {
 
 export const viewKey = (v: LeafView): string => `${v.base}|${v.shape.join(',')}|${v.strides.join(',')}`;
 
-/** Right-aligned broadcast check of concrete shapes. */
-export function broadcastsInto(s: ConcreteShape, space: ConcreteShape): boolean {
-  if (s.length > space.length) return false;
-  const off = space.length - s.length;
-  return s.every((d, i) => d === 1 || d === space[i + off]);
-}
-
 export interface Coalesced {
   /** Extents of the merged dims (size-1 dims dropped). */
   readonly dims: number[];
