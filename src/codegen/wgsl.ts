@@ -59,12 +59,12 @@ export function kernelSource(parts: readonly string[]): string {
   return [wgslPrelude.trim(), ...parts].join('\n\n') + '\n';
 }
 
-/** Element types of workgroup arrays, with their sizes in bytes (vec3 is padded to 16). */
+/** Element types of workgroup arrays and their sizes in bytes (each also its array stride, so no padding). */
 const ELEM_BYTES = { f32: 4, u32: 4, i32: 4, 'vec2<f32>': 8, 'vec4<f32>': 16 } as const;
 export type WorkgroupElem = keyof typeof ELEM_BYTES;
 
 /**
- * The `var<workgroup>` arrays of one kernel. Templates declare them only through here, so the bytes
+ * The `var<workgroup>` arrays of one kernel. Kernels declare them only through here, so the bytes
  * checked against maxComputeWorkgroupStorageSize are those of the declarations actually printed.
  */
 export class WorkgroupMemory {
