@@ -241,9 +241,11 @@ export class Scope {
       .with({ op: 'binary' }, (x) => this.let(k.binary(x.fn, arg(0), arg(1))))
       .with({ op: 'where' }, () => this.let(k.where(arg(0), arg(1), arg(2))))
       .with({ op: 'broadcast' }, () => arg(0))
-      .otherwise(() => {
+      // Templates compute reductions and the matmul themselves (ExprHost.special); the rest are leaves.
+      .with({ op: 'reduce' }, { op: 'matmul' }, { op: 'transpose' }, { op: 'input' }, { op: 'const' }, { op: 'reshape' }, () => {
         throw modelError(`member %${id} (${n.op}) cannot be evaluated elementwise here`);
-      });
+      })
+      .exhaustive();
   }
 }
 

@@ -44,6 +44,11 @@ export interface KernelSpec {
   readonly dispatch: readonly [number, number, number];
   /** For profiles: which fused operator (plan node) this kernel belongs to. */
   readonly op?: string;
+  /**
+   * Bytes of the kernel's `var<workgroup>` arrays, as codegen declared them (already checked
+   * against maxComputeWorkgroupStorageSize when lowered for a device). Absent means none.
+   */
+  readonly workgroupBytes?: number;
 }
 
 export interface NamedBuffer {

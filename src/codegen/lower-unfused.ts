@@ -1,6 +1,8 @@
+import { match } from 'ts-pattern';
+import { aliasBase } from '../ir/alias.js';
 import { describeOp } from '../ir/graph.js';
 import { bindShapes, liveNodes, type Dims, type ModelIR } from '../ir/model.js';
-import type { NodeId } from '../ir/node.js';
+import type { Node, NodeId } from '../ir/node.js';
 import { numel } from '../ir/shape.js';
 import type { BufferId, BufferSpec, Executable, KernelSpec } from './kernel.js';
 import { singleOpKernel } from './unfused.js';
@@ -23,24 +25,9 @@ export function lowerUnfused(m: ModelIR, dims: Dims, opts: LowerOptions): Execut
     buffers.push({ ...spec, id: buffers.length });
     return buffers.length - 1;
   };
-  for (const n of liveNodes(m)) {
+  const compute = (n: Node, bytes: number): BufferId => {
+    const id = addBuffer({ bytes, kind: outputNodes.has(n.id) ? 'output' : 'intermediate', label: `%${n.id}` });
     const shape = shapes[n.id]!;
-    const bytes = Math.max(4, numel(shape) * 4);
-    const label = n.op === 'input' ? n.name : `%${n.id}`;
-    if (n.op === 'reshape') {
-      bufOf.set(n.id, bufOf.get(n.inputs[0]!)!);
-      continue;
-    }
-    if (n.op === 'input') {
-      bufOf.set(n.id, addBuffer({ bytes, kind: 'input', label }));
-      continue;
-    }
-    if (n.op === 'const') {
-      bufOf.set(n.id, addBuffer({ bytes, kind: 'const', label, data: Float32Array.from(n.data) }));
-      continue;
-    }
-    const id = addBuffer({ bytes, kind: outputNodes.has(n.id) ? 'output' : 'intermediate', label });
-    bufOf.set(n.id, id);
     const k = singleOpKernel({
       node: n,
       shape,
@@ -56,7 +43,19 @@ export function lowerUnfused(m: ModelIR, dims: Dims, opts: LowerOptions): Execut
       writes: 1,
       uniforms: k.uniforms,
       dispatch: k.dispatch,
+      workgroupBytes: k.workgroupBytes,
     });
+    return id;
+  };
+  for (const n of liveNodes(m)) {
+    const bytes = Math.max(4, numel(shapes[n.id]!) * 4);
+    const buffer = match(n)
+      .with({ op: 'reshape' }, () => bufOf.get(aliasBase(m.graph, n.id))!)
+      .with({ op: 'input' }, (x) => addBuffer({ bytes, kind: 'input', label: x.name }))
+      .with({ op: 'const' }, (x) => addBuffer({ bytes, kind: 'const', label: `%${x.id}`, data: Float32Array.from(x.data) }))
+      .with({ op: 'unary' }, { op: 'binary' }, { op: 'where' }, { op: 'broadcast' }, { op: 'transpose' }, { op: 'reduce' }, { op: 'matmul' }, (x) => compute(x, bytes))
+      .exhaustive();
+    bufOf.set(n.id, buffer);
   }
   const named = (name: string, node: NodeId) => ({ name, buffer: bufOf.get(node)!, length: numel(shapes[node]!), shape: shapes[node]! });
   return {

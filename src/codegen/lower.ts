@@ -3,7 +3,8 @@
  * operator from its template, buffers for inputs, constants and materialized tensors, and reuse of
  * intermediate buffers across operators whose lifetimes do not overlap.
  */
-import { describeOp } from '../ir/graph.js';
+import { match } from 'ts-pattern';
+import { describeOp, type Graph } from '../ir/graph.js';
 import { limitError, modelError } from '../ir/errors.js';
 import type { ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
@@ -11,18 +12,17 @@ import { numel, type ConcreteShape } from '../ir/shape.js';
 import type { FusedOp } from '../plan/plan.js';
 import type { DeviceLimits } from '../ir/limits.js';
 import type { BufferId, BufferSpec, Executable, KernelSpec, NamedBuffer } from './kernel.js';
-import { planMemory, type MemoryStep } from './memory.js';
+import { planMemory, type MemoryPlan, type MemoryStep } from './memory.js';
 import { cellTemplate, type CellOptions } from './templates/cell.js';
-import type { OpLowering, Slot, TemplateContext } from './templates/common.js';
+import { checkWorkgroupMemory, type OpLowering, type Slot, type TemplateContext } from './templates/common.js';
 import { matmulTemplate } from './templates/matmul.js';
 import { reduceTemplate, type ReduceOptions } from './templates/reduce.js';
 import { rowTemplate, type RowOptions } from './templates/row.js';
 import { singleTemplate } from './templates/single.js';
-import { aliasBase } from './views.js';
-import { workgroupBytes } from './wgsl.js';
+import { aliasBase } from '../ir/alias.js';
 
 /** Kernels index tensors with u32 arithmetic; spaces up to 2^31 - 1 elements leave it headroom. */
-export const MAX_ELEMENTS = 2 ** 31 - 1;
+const MAX_ELEMENTS = 2 ** 31 - 1;
 
 export interface LowerPlanOptions {
   readonly limits: DeviceLimits;
@@ -46,55 +46,26 @@ export interface LoweredPlan {
   readonly kernelsPerOp: number[];
 }
 
-/** The kernels of one fused operator, by template. */
-export function lowerOp(ctx: TemplateContext, opts: Omit<LowerPlanOptions, 'limits'> = {}): OpLowering {
+/** The kernels of one fused operator, by template, each checked against the workgroup memory limit. */
+function lowerOp(ctx: TemplateContext, opts: Omit<LowerPlanOptions, 'limits'> = {}): OpLowering {
   const { op, graph } = ctx;
-  switch (op.template) {
-    case 'single':
-      return singleTemplate(ctx);
-    case 'cell':
-      return op.members.some((m) => graph.node(m).op === 'reduce') ? reduceTemplate(ctx, opts.reduce) : cellTemplate(ctx, opts.cell);
-    case 'magg':
-      return reduceTemplate(ctx, opts.reduce);
-    case 'row':
-      return rowTemplate(ctx, opts.row);
-    case 'matmul':
-      return matmulTemplate(ctx);
-  }
+  const lowering = match(op.template)
+    .with('single', () => singleTemplate(ctx))
+    .with('cell', () => (op.members.some((m) => graph.node(m).op === 'reduce') ? reduceTemplate(ctx, opts.reduce) : cellTemplate(ctx, opts.cell)))
+    .with('magg', () => reduceTemplate(ctx, opts.reduce))
+    .with('row', () => rowTemplate(ctx, opts.row))
+    .with('matmul', () => matmulTemplate(ctx))
+    .exhaustive();
+  for (const k of lowering.kernels) checkWorkgroupMemory(ctx, k);
+  return lowering;
 }
 
 export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops: readonly FusedOp[], opts: LowerPlanOptions): LoweredPlan {
   const g = model.graph;
   const base = (id: NodeId): NodeId => aliasBase(g, id);
-  const producedBy = new Map<NodeId, number>();
-  ops.forEach((op, i) => {
-    for (const m of op.members) {
-      const n = g.node(m);
-      if (n.op === 'input' || n.op === 'const' || n.op === 'reshape') throw modelError(`op ${op.id}: %${m} (${n.op}) cannot be a member`);
-    }
-    for (const inp of op.inputs) {
-      const b = g.node(base(inp));
-      if (b.op !== 'input' && b.op !== 'const' && !producedBy.has(b.id)) {
-        throw modelError(`op ${op.id} reads %${inp}, which no earlier operator writes`);
-      }
-    }
-    for (const o of op.outputs) {
-      if (!op.members.includes(o)) throw modelError(`op ${op.id}: output %${o} is not a member`);
-      if (producedBy.has(o)) throw modelError(`%${o} is written by op ${ops[producedBy.get(o)!]!.id} and op ${op.id}`);
-      producedBy.set(o, i);
-    }
-  });
-
+  const producedBy = checkOrder(g, ops);
   checkTensorSizes(model, shapes, ops, opts.limits);
   const lowered = ops.map((op) => lowerOp({ graph: g, shapes, op, members: new Set(op.members), limits: opts.limits }, opts));
-  ops.forEach((op, i) => {
-    for (const k of lowered[i]!.kernels) {
-      const bytes = workgroupBytes(k.wgsl);
-      if (bytes > opts.limits.maxComputeWorkgroupStorageSize) {
-        throw limitError(`op ${op.id} (${op.template}): a kernel needs ${bytes} bytes of workgroup memory; the device's maxComputeWorkgroupStorageSize is ${opts.limits.maxComputeWorkgroupStorageSize}`);
-      }
-    }
-  });
 
   // Tensors that outlive the run (model outputs, also through reshapes) are never pooled.
   const pinned = new Set(model.outputs.map((o) => base(o.node)));
@@ -106,69 +77,121 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
     scratch: lowered[i]!.scratchBytes,
   }));
   const mem = planMemory(steps);
+  const table = new BufferTable(model, shapes, mem, producedBy, pinned);
+  const kernels = ops.flatMap((op, i) => kernelSpecs(g, op, lowered[i]!, table, mem.scratchBuffer[i]!));
 
-  const buffers: BufferSpec[] = [];
-  const nodeBuffer = new Map<NodeId, BufferId>();
-  const pool = new Map<number, BufferId>();
-  const add = (spec: Omit<BufferSpec, 'id'>): BufferId => {
-    buffers.push({ ...spec, id: buffers.length });
-    return buffers.length - 1;
-  };
-  const poolBuffer = (phys: number): BufferId => {
-    let id = pool.get(phys);
-    if (id === undefined) {
-      const p = mem.buffers[phys]!;
-      const label = p.tenants.map((t) => (typeof t === 'number' ? `%${t}` : `scratch ${t}`)).join(' | ');
-      const kind = p.tenants.some((t) => typeof t === 'number') ? 'intermediate' : 'scratch';
-      id = add({ bytes: p.bytes, kind, label });
-      pool.set(phys, id);
-    }
-    return id;
-  };
-  const bufferOf = (node: NodeId): BufferId => {
-    const b = base(node);
-    const hit = nodeBuffer.get(b);
-    if (hit !== undefined) return hit;
-    const n = g.node(b);
-    const bytes = Math.max(4, bytesOf(b));
-    let id: BufferId;
-    if (n.op === 'input') id = add({ bytes, kind: 'input', label: n.name });
-    else if (n.op === 'const') id = add({ bytes, kind: 'const', label: `%${b}`, data: Float32Array.from(n.data) });
-    else if (!producedBy.has(b)) throw modelError(`%${node} (${describeOp(n)}) is read or output but no operator writes it`);
-    else if (pinned.has(b)) id = add({ bytes, kind: 'output', label: outputLabel(model, b) });
-    else id = poolBuffer(mem.tensorBuffer.get(b)!);
-    nodeBuffer.set(b, id);
-    return id;
-  };
-
-  const kernels: KernelSpec[] = [];
-  ops.forEach((op, i) => {
-    const slot = (s: Slot): BufferId => ('node' in s ? bufferOf(s.node) : poolBuffer(mem.scratchBuffer[i]![s.scratch]!));
-    const only = op.template === 'single' && op.members.length === 1 ? ` ${describeOp(g.node(op.members[0]!))}` : '';
-    const what = op.outputs.map((o) => `%${o}`).join(',') + only;
-    for (const k of lowered[i]!.kernels) {
-      kernels.push({
-        label: `op${op.id} ${op.template} ${what}${k.part !== undefined ? ` ${k.part}` : ''}`,
-        op: `op${op.id}`,
-        wgsl: k.wgsl,
-        entryPoint: 'main',
-        buffers: [...k.reads.map(slot), ...k.writes.map(slot)],
-        writes: k.writes.length,
-        uniforms: k.uniforms,
-        dispatch: [k.dispatch[0], k.dispatch[1], k.dispatch[2]],
-      });
-    }
-  });
-
-  const named = (name: string, node: NodeId): NamedBuffer => ({ name, buffer: bufferOf(node), length: numel(shapes[node]!), shape: shapes[node]! });
-  const usedInputs = model.inputs.filter((inp) => nodeBuffer.has(inp.node) || model.outputs.some((o) => base(o.node) === inp.node));
+  const named = (name: string, node: NodeId): NamedBuffer => ({ name, buffer: table.of(node), length: numel(shapes[node]!), shape: shapes[node]! });
+  const usedInputs = model.inputs.filter((inp) => table.has(inp.node) || model.outputs.some((o) => base(o.node) === inp.node));
   const outputs = model.outputs.map((o) => named(o.name, o.node));
-  const executable: Executable = { buffers, kernels, inputs: usedInputs.map((inp) => named(inp.name, inp.node)), outputs };
+  const executable: Executable = { buffers: table.buffers, kernels, inputs: usedInputs.map((inp) => named(inp.name, inp.node)), outputs };
   return {
     executable,
     memory: { peakBytes: mem.peakBytes, totalIntermediateBytes: mem.totalTensorBytes, allocatedBytes: mem.allocatedBytes },
     kernelsPerOp: lowered.map((l) => l.kernels.length),
   };
+}
+
+/**
+ * Checks that ops come in execution order (every input is a leaf or written by an earlier op) and
+ * write only their own members, each tensor once; returns the index of the op writing each tensor.
+ */
+function checkOrder(g: Graph, ops: readonly FusedOp[]): Map<NodeId, number> {
+  const producedBy = new Map<NodeId, number>();
+  ops.forEach((op, i) => {
+    for (const m of op.members) {
+      const n = g.node(m);
+      if (n.op === 'input' || n.op === 'const' || n.op === 'reshape') throw modelError(`op ${op.id}: %${m} (${n.op}) cannot be a member`);
+    }
+    for (const inp of op.inputs) {
+      const b = g.node(aliasBase(g, inp));
+      if (b.op !== 'input' && b.op !== 'const' && !producedBy.has(b.id)) {
+        throw modelError(`op ${op.id} reads %${inp}, which no earlier operator writes`);
+      }
+    }
+    for (const o of op.outputs) {
+      if (!op.members.includes(o)) throw modelError(`op ${op.id}: output %${o} is not a member`);
+      if (producedBy.has(o)) throw modelError(`%${o} is written by op ${ops[producedBy.get(o)!]!.id} and op ${op.id}`);
+      producedBy.set(o, i);
+    }
+  });
+  return producedBy;
+}
+
+/**
+ * The executable's buffers, created on first use (so their order follows the kernels): one per
+ * input, constant and model output, and one per physical buffer of the memory plan.
+ */
+class BufferTable {
+  readonly buffers: BufferSpec[] = [];
+  private readonly nodeBuffer = new Map<NodeId, BufferId>();
+  private readonly pool = new Map<number, BufferId>();
+
+  constructor(
+    private readonly model: ModelIR,
+    private readonly shapes: readonly ConcreteShape[],
+    private readonly mem: MemoryPlan,
+    private readonly producedBy: ReadonlyMap<NodeId, number>,
+    private readonly pinned: ReadonlySet<NodeId>,
+  ) {}
+
+  private add(spec: Omit<BufferSpec, 'id'>): BufferId {
+    this.buffers.push({ ...spec, id: this.buffers.length });
+    return this.buffers.length - 1;
+  }
+
+  /** The buffer of physical pool buffer `phys` (shared by its tenants in turn). */
+  pooled(phys: number): BufferId {
+    let id = this.pool.get(phys);
+    if (id === undefined) {
+      const p = this.mem.buffers[phys]!;
+      const label = p.tenants.map((t) => (typeof t === 'number' ? `%${t}` : `scratch ${t}`)).join(' | ');
+      const kind = p.tenants.some((t) => typeof t === 'number') ? 'intermediate' : 'scratch';
+      id = this.add({ bytes: p.bytes, kind, label });
+      this.pool.set(phys, id);
+    }
+    return id;
+  }
+
+  /** Whether `node`'s buffer exists yet (inputs no kernel reads get none). */
+  has(node: NodeId): boolean {
+    return this.nodeBuffer.has(node);
+  }
+
+  /** The buffer holding tensor `node` (through reshapes). */
+  of(node: NodeId): BufferId {
+    const g = this.model.graph;
+    const b = aliasBase(g, node);
+    const hit = this.nodeBuffer.get(b);
+    if (hit !== undefined) return hit;
+    const n = g.node(b);
+    const bytes = Math.max(4, numel(this.shapes[b]!) * 4);
+    let id: BufferId;
+    if (n.op === 'input') id = this.add({ bytes, kind: 'input', label: n.name });
+    else if (n.op === 'const') id = this.add({ bytes, kind: 'const', label: `%${b}`, data: Float32Array.from(n.data) });
+    else if (!this.producedBy.has(b)) throw modelError(`%${node} (${describeOp(n)}) is read or output but no operator writes it`);
+    else if (this.pinned.has(b)) id = this.add({ bytes, kind: 'output', label: outputLabel(this.model, b) });
+    else id = this.pooled(this.mem.tensorBuffer.get(b)!);
+    this.nodeBuffer.set(b, id);
+    return id;
+  }
+}
+
+/** One op's kernels with their slots bound to buffers; `scratch` maps its scratch slots to pool buffers. */
+function kernelSpecs(g: Graph, op: FusedOp, lowering: OpLowering, table: BufferTable, scratch: readonly number[]): KernelSpec[] {
+  const slot = (s: Slot): BufferId => ('node' in s ? table.of(s.node) : table.pooled(scratch[s.scratch]!));
+  const only = op.template === 'single' && op.members.length === 1 ? ` ${describeOp(g.node(op.members[0]!))}` : '';
+  const what = op.outputs.map((o) => `%${o}`).join(',') + only;
+  return lowering.kernels.map((k) => ({
+    label: `op${op.id} ${op.template} ${what}${k.part !== undefined ? ` ${k.part}` : ''}`,
+    op: `op${op.id}`,
+    wgsl: k.wgsl,
+    entryPoint: 'main',
+    buffers: [...k.reads.map(slot), ...k.writes.map(slot)],
+    writes: k.writes.length,
+    uniforms: k.uniforms,
+    dispatch: [k.dispatch[0], k.dispatch[1], k.dispatch[2]],
+    workgroupBytes: k.workgroupBytes,
+  }));
 }
 
 /** An output buffer's label: the output names it holds (a user knows `y`, not `%12`). */
@@ -178,7 +201,7 @@ function outputLabel(model: ModelIR, base: NodeId): string {
 }
 
 /** How a user knows a tensor: its input or output name, else its node and op. */
-export function tensorName(model: ModelIR, id: NodeId): string {
+function tensorName(model: ModelIR, id: NodeId): string {
   const n = model.graph.node(id);
   if (n.op === 'input') return `input '${n.name}'`;
   const outs = model.outputs.filter((o) => o.node === id).map((o) => `'${o.name}'`);

@@ -3,7 +3,7 @@ import { limitError } from '../ir/errors.js';
 import type { Node } from '../ir/node.js';
 import { BINARY, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { broadcastStrides, numel, stridesOf, type ConcreteShape } from '../ir/shape.js';
-import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, storageDecls, SUM_BLOCK, Uniforms, WORKGROUP } from './wgsl.js';
+import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, storageDecls, SUM_BLOCK, Uniforms, WORKGROUP, WorkgroupMemory } from './wgsl.js';
 
 /**
  * One scalar kernel per primitive node: the `none` strategy's baseline, which materializes every
@@ -13,6 +13,8 @@ export interface SingleOpKernel {
   readonly wgsl: string;
   readonly uniforms: Uint32Array;
   readonly dispatch: [number, number, number];
+  /** Bytes of the kernel's `var<workgroup>` arrays. */
+  readonly workgroupBytes: number;
 }
 
 export interface OpContext {
@@ -24,7 +26,6 @@ export interface OpContext {
 
 export function singleOpKernel(ctx: OpContext): SingleOpKernel {
   const n = ctx.node;
-  const args = (k: number): string[] => Array.from({ length: k }, (_, i) => `v${i}`);
   return match(n)
     .with({ op: 'unary' }, (x) => mapKernel(ctx, (v) => UNARY[x.fn].wgsl(v[0]!), inputStridesBroadcast(ctx)))
     .with({ op: 'binary' }, (x) => mapKernel(ctx, (v) => BINARY[x.fn].wgsl(v[0]!, v[1]!), inputStridesBroadcast(ctx)))
@@ -40,7 +41,6 @@ export function singleOpKernel(ctx: OpContext): SingleOpKernel {
       throw new Error(`node %${n.id} (${n.op}) has no kernel: it is a buffer or an alias`);
     })
     .exhaustive();
-  void args;
 }
 
 function inputStridesBroadcast(ctx: OpContext): number[][] {
@@ -75,7 +75,7 @@ function mapKernel(ctx: OpContext, f: (vals: string[]) => string, strides: reado
     u.decl(reads.length + 1),
     `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  let i = group * ${WORKGROUP}u + lid;\n  if (i >= ${N}) { return; }\n  ${body.join('\n  ')}\n}`,
   ]);
-  return { wgsl, uniforms: u.data(), dispatch: dispatch1d(Math.ceil(total / WORKGROUP), ctx.maxWorkgroupsPerDim) };
+  return { wgsl, uniforms: u.data(), dispatch: dispatch1d(Math.ceil(total / WORKGROUP), ctx.maxWorkgroupsPerDim), workgroupBytes: 0 };
 }
 
 function sameAsRowMajor(st: readonly number[], shape: ConcreteShape): boolean {
@@ -120,7 +120,7 @@ function reduceKernel(ctx: OpContext, fn: keyof typeof REDUCE, axes: readonly nu
       ...decls,
       `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  let o = group * ${WORKGROUP}u + lid;\n  if (o >= ${NOUT}) { return; }\n  ${pre.join('\n  ')}\n  let base = ${base};\n  var acc = ${r.wgslIdentity};\n  for (var j = 0u; j < ${NRED}; j = j + 1u) {\n    ${loop.join('\n    ')}\n    acc = ${r.wgsl('acc', `in0[base + ${off}]`)};\n  }\n  out[o] = acc;\n}`,
     ]);
-    return { wgsl, uniforms: u.data(), dispatch: dispatch1d(Math.ceil(nOut / WORKGROUP), ctx.maxWorkgroupsPerDim) };
+    return { wgsl, uniforms: u.data(), dispatch: dispatch1d(Math.ceil(nOut / WORKGROUP), ctx.maxWorkgroupsPerDim), workgroupBytes: 0 };
   }
   const tree: string[] = [];
   for (let s = WORKGROUP / 2; s >= 1; s /= 2) {
@@ -130,12 +130,14 @@ function reduceKernel(ctx: OpContext, fn: keyof typeof REDUCE, axes: readonly nu
   const blocked = fn === 'sum' && nRed > WORKGROUP * SUM_BLOCK;
   const add = (a: string, b: string): string => `(${a} + ${b})`;
   const accumulate = blocked ? [`accb = accb + in0[base + ${off}];`, ...blockedSumStep(['acc'], 'nb', '0.0', add)].join('\n    ') : `acc = ${r.wgsl('acc', `in0[base + ${off}]`)};`;
+  const shared = new WorkgroupMemory();
+  shared.array('part', 'f32', [WORKGROUP]);
   const wgsl = kernelSource([
     ...decls,
-    `var<workgroup> part: array<f32, ${WORKGROUP}>;`,
+    ...shared.decls(),
     `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  let o = group;\n  if (o >= ${NOUT}) { return; }\n  ${pre.join('\n  ')}\n  let base = ${base};\n  var acc = ${r.wgslIdentity};${blocked ? `\n  ${blockedSumDecls(['acc'], 'nb', '0.0').join('\n  ')}` : ''}\n  for (var j = lid; j < ${NRED}; j = j + ${WORKGROUP}u) {\n    ${loop.join('\n    ')}\n    ${accumulate}\n  }${blocked ? `\n  ${blockedSumFinish(['acc'], add).join('\n  ')}` : ''}\n  part[lid] = acc;\n  workgroupBarrier();\n  ${tree.join('\n  ')}\n  if (lid == 0u) { out[o] = part[0]; }\n}`,
   ]);
-  return { wgsl, uniforms: u.data(), dispatch: dispatch1d(nOut, ctx.maxWorkgroupsPerDim) };
+  return { wgsl, uniforms: u.data(), dispatch: dispatch1d(nOut, ctx.maxWorkgroupsPerDim), workgroupBytes: shared.bytes };
 }
 
 const TILE = 16;
@@ -158,10 +160,13 @@ function matmulKernel(ctx: OpContext): SingleOpKernel {
   }
   const u = new Uniforms();
   const [uM, uN, uK, uA, uB] = [M, N, K, aBatch, bBatch].map((v) => u.push(v)) as [string, string, string, string, string];
+  const tiles = new WorkgroupMemory();
+  tiles.array('ta', 'f32', [TILE, TILE]);
+  tiles.array('tb', 'f32', [TILE, TILE]);
   const wgsl = kernelSource([
     storageDecls(['a', 'b'], ['out']),
     u.decl(3),
-    `var<workgroup> ta: array<array<f32, ${TILE}>, ${TILE}>;\nvar<workgroup> tb: array<array<f32, ${TILE}>, ${TILE}>;`,
+    tiles.decls().join('\n'),
     `@compute @workgroup_size(${TILE}, ${TILE})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
   let row = wid.y * ${TILE}u + l.y;
@@ -185,5 +190,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
   }
 }`,
   ]);
-  return { wgsl, uniforms: u.data(), dispatch: [gx, gy, batch] };
+  return { wgsl, uniforms: u.data(), dispatch: [gx, gy, batch], workgroupBytes: tiles.bytes };
 }

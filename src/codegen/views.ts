@@ -4,6 +4,7 @@
  * strides, and broadcasting into the kernel's iteration space zeroes strides. Everything a kernel
  * reads is therefore (buffer-owning node, logical shape, strides), and index math is one dot product.
  */
+import { aliasBase } from '../ir/alias.js';
 import { modelError } from '../ir/errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { NodeId } from '../ir/node.js';
@@ -17,13 +18,6 @@ export interface LeafView {
   readonly strides: readonly number[];
   /** A one-element constant: printed as a WGSL literal instead of bound as a buffer. */
   readonly scalar?: number;
-}
-
-/** Follows reshapes to the node whose buffer holds the data (reshapes never move row-major data). */
-export function aliasBase(g: Graph, id: NodeId): NodeId {
-  let n = g.node(id);
-  while (n.op === 'reshape') n = g.node(n.inputs[0]!);
-  return n.id;
 }
 
 /** The view through which an operator reads one of its (non-member) inputs. */
@@ -59,13 +53,6 @@ export function stridesIn(v: LeafView, space: ConcreteShape): number[] {
 }
 
 export const viewKey = (v: LeafView): string => `${v.base}|${v.shape.join(',')}|${v.strides.join(',')}`;
-
-/** Right-aligned broadcast check of concrete shapes. */
-export function broadcastsInto(s: ConcreteShape, space: ConcreteShape): boolean {
-  if (s.length > space.length) return false;
-  const off = space.length - s.length;
-  return s.every((d, i) => d === 1 || d === space[i + off]);
-}
 
 export interface Coalesced {
   /** Extents of the merged dims (size-1 dims dropped). */

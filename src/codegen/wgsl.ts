@@ -59,22 +59,39 @@ export function kernelSource(parts: readonly string[]): string {
   return [wgslPrelude.trim(), ...parts].join('\n\n') + '\n';
 }
 
-/** Bytes of a WGSL type built from f32/u32/i32 scalars, vectors and fixed-size arrays. */
-function typeBytes(t: string): number {
-  const s = t.replace(/\s+/g, '');
-  if (s === 'f32' || s === 'u32' || s === 'i32') return 4;
-  const vec = /^vec([234])<(f32|u32|i32)>$/.exec(s);
-  if (vec) return (vec[1] === '3' ? 4 : Number(vec[1])) * 4;
-  const arr = /^array<(.+),(\d+)u?>$/.exec(s);
-  if (arr) return typeBytes(arr[1]!) * Number(arr[2]);
-  throw new Error(`workgroup variable of unsupported type ${t}`);
-}
+/** Element types of workgroup arrays and their sizes in bytes (each also its array stride, so no padding). */
+const ELEM_BYTES = { f32: 4, u32: 4, i32: 4, 'vec2<f32>': 8, 'vec4<f32>': 16 } as const;
+export type WorkgroupElem = keyof typeof ELEM_BYTES;
 
-/** Total bytes of the `var<workgroup>` declarations of a WGSL module. */
-export function workgroupBytes(wgsl: string): number {
-  let total = 0;
-  for (const m of wgsl.matchAll(/var<workgroup>\s*\w+\s*:\s*([^;]+);/g)) total += typeBytes(m[1]!);
-  return total;
+/**
+ * The `var<workgroup>` arrays of one kernel. Kernels declare them only through here, so the bytes
+ * checked against maxComputeWorkgroupStorageSize are those of the declarations actually printed.
+ */
+export class WorkgroupMemory {
+  private readonly lines: string[] = [];
+  private total = 0;
+
+  /**
+   * Declares `name` as an array of `elem` with extents `dims`, outermost first ([16, 16] prints
+   * `array<array<f32, 16>, 16>`), and returns the name.
+   */
+  array(name: string, elem: WorkgroupElem, dims: readonly number[]): string {
+    if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`workgroup array ${name}: bad extents [${dims.join(', ')}]`);
+    const type = dims.reduceRight<string>((t, d) => `array<${t}, ${d}>`, elem);
+    this.lines.push(`var<workgroup> ${name}: ${type};`);
+    this.total += dims.reduce((p, d) => p * d, ELEM_BYTES[elem]);
+    return name;
+  }
+
+  /** Total bytes of the declared arrays. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  /** One declaration line per array, in declaration order. */
+  decls(): readonly string[] {
+    return this.lines;
+  }
 }
 
 /**

@@ -95,38 +95,3 @@ export function explainJSON(plan: Plan, extras: ExplainExtras = {}): ExplainJSON
     ...(extras.memory ? { memory: extras.memory } : {}),
   };
 }
-
-/** Graphviz DOT: fused operators as clusters, materialized nodes drawn bold. */
-export function explainDot(plan: Plan): string {
-  const colors = { single: '#eeeeee', cell: '#cfe8ff', magg: '#ffe0b3', row: '#d7f5d0', matmul: '#f3d1f4' } as const;
-  const lines = [`digraph "${plan.model.name.replace(/["\\]/g, '_')}" {`, '  rankdir=BT; node [shape=box, fontname="monospace", fontsize=10];'];
-  const materialized = new Set([...plan.materialized, ...plan.model.outputs.map((o) => o.node)]);
-  const label = (id: NodeId): string => `${nodeName(plan, id)}: ${describeOp(plan.model.graph.node(id))} [${plan.shapes[id]!.join('x')}]`.replace(/["\\]/g, "'");
-  const declared = new Set<string>();
-  for (const op of plan.ops) {
-    lines.push(`  subgraph cluster_op${op.id} { label="op ${op.id} ${op.template}"; style=filled; color="${colors[op.template]}";`);
-    for (const m of op.members) {
-      const id = `n${m}_op${op.id}`;
-      declared.add(id);
-      lines.push(`    ${id} [label="${label(m)}"${materialized.has(m) && op.outputs.includes(m) ? ', penwidth=2.5' : ''}];`);
-    }
-    lines.push('  }');
-  }
-  const producerOf = new Map<NodeId, number>();
-  for (const op of plan.ops) for (const o of op.outputs) producerOf.set(o, op.id);
-  for (const op of plan.ops) {
-    for (const i of op.inputs) {
-      let src: string;
-      const p = producerOf.get(i);
-      if (p !== undefined) src = `n${i}_op${p}`;
-      else {
-        src = `leaf${i}`;
-        if (!declared.has(src)) lines.push(`  ${src} [label="${label(i)}", shape=ellipse];`), declared.add(src);
-      }
-      for (const m of op.members) if (plan.model.graph.node(m).inputs.includes(i)) lines.push(`  ${src} -> n${m}_op${op.id} [style=dashed];`);
-    }
-    for (const m of op.members) for (const i of new Set(plan.model.graph.node(m).inputs)) if (op.members.includes(i)) lines.push(`  n${i}_op${op.id} -> n${m}_op${op.id};`);
-  }
-  lines.push('}');
-  return lines.join('\n');
-}

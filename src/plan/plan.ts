@@ -17,7 +17,6 @@ import type { ConcreteShape } from '../ir/shape.js';
  *             an epilogue (elementwise members over the product's shape) applied before one store.
  */
 export type Template = 'single' | 'cell' | 'magg' | 'row' | 'matmul';
-export const FUSING_TEMPLATES = ['cell', 'magg', 'row', 'matmul'] as const;
 
 /**
  * One fused operator = one kernel (two for reductions that need a second pass).

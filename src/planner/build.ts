@@ -1,3 +1,4 @@
+import { aliasBase } from '../ir/alias.js';
 import type { NodeId } from '../ir/node.js';
 import { sameConcrete, type ConcreteShape } from '../ir/shape.js';
 import { isLeaf, type PlanContext } from './context.js';
@@ -65,7 +66,7 @@ export class Builder {
         for (const t of op.members) {
           const tn = this.ctx.node(t);
           if (tn.op !== 'transpose') continue;
-          const c = viewOf(this.ctx, tn.inputs[0]!);
+          const c = aliasBase(this.ctx, tn.inputs[0]!);
           if (!inside.has(c)) continue;
           for (const h of op.members) {
             const hn = this.ctx.node(h);
@@ -84,9 +85,8 @@ export class Builder {
     const materialized = new Set<NodeId>();
     const queue: NodeId[] = [];
     const need = (id: NodeId): void => {
-      let n = this.ctx.node(id);
       // A reshape is a view of its operand's buffer: materialize the operand.
-      while (n.op === 'reshape') n = this.ctx.node(n.inputs[0]!);
+      const n = this.ctx.node(aliasBase(this.ctx, id));
       if (isLeaf(n) || materialized.has(n.id)) return;
       // Outside the partition being costed: materialized by its own partition.
       if (scope && !scope.has(n.id)) return;
@@ -222,7 +222,7 @@ function absorb(ctx: PlanContext, ops: FusedOp[]): FusedOp[] {
   for (const o of ops) index(o);
   const ok = (a: FusedOp, b: FusedOp): boolean =>
     a.inputs.every((i) => {
-      const x = viewOf(ctx, i);
+      const x = aliasBase(ctx, i);
       return isLeaf(ctx.node(x)) || b.outputs.every((m) => computedFrom(ctx, m, x));
     });
   // Always fold the absorbable operator with the smallest first output (as a rescan from the start
@@ -370,9 +370,3 @@ export function dependsOn(ops: readonly FusedOp[], a: FusedOp, b: FusedOp, resol
   return false;
 }
 
-/** The node whose buffer a reshape chain views. */
-export function viewOf(ctx: PlanContext, id: NodeId): NodeId {
-  let n = ctx.node(id);
-  while (n.op === 'reshape') n = ctx.node(n.inputs[0]!);
-  return n.id;
-}

@@ -1,6 +1,7 @@
 import type { NodeId } from '../ir/node.js';
 import { opCost } from '../cost/op-cost.js';
-import { computedFrom, viewOf } from './build.js';
+import { aliasBase } from '../ir/alias.js';
+import { computedFrom } from './build.js';
 import { isLeaf, type PlanContext } from './context.js';
 import { bindingsOf } from './limits.js';
 import type { FusedOp } from '../plan/plan.js';
@@ -69,7 +70,7 @@ function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boo
         while (stack.length > 0) {
           const x = stack.pop()!;
           for (const i of x.inputs) {
-            const p = producer.get(viewOf(ctx, i));
+            const p = producer.get(aliasBase(ctx, i));
             if (p === undefined || seen.has(p)) continue;
             seen.add(p);
             stack.push(p);
@@ -104,7 +105,7 @@ function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boo
 /** Whether some non-leaf input of `a` is (computed from) an output of `b`. */
 function readsFrom(ctx: PlanContext, a: FusedOp, b: FusedOp): boolean {
   return a.inputs.some((i) => {
-    const x = viewOf(ctx, i);
+    const x = aliasBase(ctx, i);
     return !isLeaf(ctx.node(x)) && b.outputs.some((o) => o === x || computedFrom(ctx, x, o));
   });
 }

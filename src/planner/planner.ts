@@ -5,7 +5,8 @@ import type { Dims, ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
 import { WEBGPU_DEFAULT_LIMITS } from '../ir/limits.js';
 import type { DeviceLimits } from '../ir/limits.js';
-import { Builder, viewOf } from './build.js';
+import { aliasBase } from '../ir/alias.js';
+import { Builder } from './build.js';
 import { isLeaf, makeContext, type PlanContext } from './context.js';
 import { EXHAUSTIVE_LIMIT, PartitionSearch } from './enumerate.js';
 import { bindingsOf, splitPoint } from './limits.js';
@@ -92,7 +93,7 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     ops = mergeSiblings(ctx, ops);
     decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, limitCuts, forcedCuts));
   }
-  ops = topoOrder(ops, (id) => viewOf(ctx, id)).map((o, i) => ({ ...o, id: i }));
+  ops = topoOrder(ops, (id) => aliasBase(ctx, id)).map((o, i) => ({ ...o, id: i }));
   for (const o of model.outputs) decisions.push({ producer: o.node, outcome: 'cut', reason: { kind: 'output' } });
   const { costs, ms } = planCost(ctx, ops, ctx.profile);
   const materialized = [...new Set(ops.flatMap((o) => o.outputs))].filter((n) => !ctx.outputs.has(n)).sort((a, b) => a - b);

@@ -5,7 +5,7 @@ import { isRowReduce } from './memo.js';
 import { bindingsOf } from './limits.js';
 import type { FusedOp, Plan } from '../plan/plan.js';
 import { topoOrder } from './planner.js';
-import { viewOf } from './build.js';
+import { aliasBase } from '../ir/alias.js';
 
 const same = sameConcrete;
 const into = broadcastsInto;
@@ -30,7 +30,7 @@ export function validatePlan(ctx: PlanContext, plan: Plan): string[] {
     if (!computed.has(n.id)) errs.push(`%${n.id} is computed by no operator`);
   }
   for (const o of ctx.outputs) {
-    const base = viewOf(ctx, o);
+    const base = aliasBase(ctx, o);
     if (!isLeaf(ctx.node(base)) && !writer.has(base)) errs.push(`output %${o} is never written`);
   }
   for (const op of plan.ops) {
@@ -41,7 +41,7 @@ export function validatePlan(ctx: PlanContext, plan: Plan): string[] {
       for (const i of n.inputs) {
         if (inside.has(i)) continue;
         if (!op.inputs.includes(i)) errs.push(`op ${op.id}: %${m} reads %${i}, which is neither a member nor an input`);
-        const base = viewOf(ctx, i);
+        const base = aliasBase(ctx, i);
         if (!isLeaf(ctx.node(base)) && !writer.has(base)) errs.push(`op ${op.id} reads %${i}, which no operator writes`);
       }
       if (n.op === 'transpose' && inside.has(n.inputs[0]!)) errs.push(`op ${op.id}: transpose %${m} must read its operand from memory`);
@@ -51,7 +51,7 @@ export function validatePlan(ctx: PlanContext, plan: Plan): string[] {
     errs.push(...templateErrors(ctx, op));
   }
   try {
-    topoOrder(plan.ops, (id) => viewOf(ctx, id));
+    topoOrder(plan.ops, (id) => aliasBase(ctx, id));
   } catch {
     errs.push('cycle between fused operators');
   }

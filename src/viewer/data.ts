@@ -69,7 +69,7 @@ export interface ViewerData {
 }
 
 /** The label codegen gives an operator's kernels (KernelSpec.op), see src/codegen/lower.ts. */
-export const kernelOpLabel = (opId: number): string => `op${opId}`;
+const kernelOpLabel = (opId: number): string => `op${opId}`;
 
 /** Collects the viewer's data from a compiled model. */
 export function viewerData(compiled: CompiledModel): ViewerData {

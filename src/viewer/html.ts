@@ -57,6 +57,3 @@ export async function explainHtml(compiled: CompiledModel): Promise<string> {
   const graph = (await graphLayoutAvailable()) ? await dotToSvg(viewerDot(compiled.plan)) : `<p class="no-graph">No graph drawn: ${GRAPH_LAYOUT_HINT.replace(/^the/, 'The')}.</p>`;
   return viewerPage(viewerData(compiled), graph);
 }
-
-export { viewerData, type ViewerData, type ViewerOp } from './data.js';
-export { viewerDot } from '../explain/dot.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '../../src/cost/profile.js';
-import { viewOf } from '../../src/planner/build.js';
+import { aliasBase } from '../../src/ir/alias.js';
 import { isLeaf, makeContext } from '../../src/planner/context.js';
 import { STRATEGIES, type Plan } from '../../src/plan/plan.js';
 import { planModel, topoOrder } from '../../src/planner/planner.js';
@@ -20,7 +20,7 @@ function checkPlan(plan: Plan, limits: DeviceLimits): void {
   const writers = new Map<number, number>();
   for (const op of plan.ops) for (const o of op.outputs) writers.set(o, (writers.get(o) ?? 0) + 1);
   for (const o of m.outputs) {
-    const base = viewOf(ctx, o.node);
+    const base = aliasBase(ctx, o.node);
     if (isLeaf(ctx.node(base))) continue;
     expect(writers.get(base), `output ${o.name}`).toBe(1);
   }
@@ -28,12 +28,12 @@ function checkPlan(plan: Plan, limits: DeviceLimits): void {
   const written = new Set<number>();
   for (const op of plan.ops) {
     for (const i of op.inputs) {
-      const base = viewOf(ctx, i);
+      const base = aliasBase(ctx, i);
       if (!isLeaf(ctx.node(base))) expect(written.has(base), `op ${op.id} reads %${i} before it is written`).toBe(true);
     }
     for (const o of op.outputs) written.add(o);
   }
-  expect(() => topoOrder(plan.ops, (id) => viewOf(ctx, id))).not.toThrow();
+  expect(() => topoOrder(plan.ops, (id) => aliasBase(ctx, id))).not.toThrow();
   expect(plan.ops.map((o) => o.id)).toEqual(plan.ops.map((_, i) => i));
   expect(plan.costs.length).toBe(plan.ops.length);
   expect(Number.isFinite(plan.estimatedMs)).toBe(true);

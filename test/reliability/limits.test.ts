@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, type CompiledModel } from '../../src/api/compile.js';
-import { workgroupBytes } from '../../src/codegen/wgsl.js';
 import { f32, model, softmax } from '../../src/dsl/index.js';
 import { FuseplanError } from '../../src/ir/errors.js';
 import { STRATEGIES } from '../../src/plan/plan.js';
@@ -223,7 +222,10 @@ describe('maxComputeWorkgroupStorageSize', () => {
       for (const strategy of STRATEGIES) {
         for (const B of [1, 3, 300]) {
           const plan = compile(m, { dims: { B }, strategy, limits: gpu.limits });
-          for (const k of plan.executable.kernels) expect(workgroupBytes(k.wgsl), k.label).toBeLessThanOrEqual(gpu.limits.maxComputeWorkgroupStorageSize);
+          for (const k of plan.executable.kernels) {
+            expect(k.workgroupBytes, k.label).toBeTypeOf('number');
+            expect(k.workgroupBytes, k.label).toBeLessThanOrEqual(gpu.limits.maxComputeWorkgroupStorageSize);
+          }
         }
       }
     }

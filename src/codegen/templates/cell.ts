@@ -26,8 +26,8 @@ export interface CellOptions {
   readonly scalarPerThread?: number;
 }
 
-export const VEC4_PER_THREAD = 4;
-export const SCALAR_PER_THREAD = 8;
+const VEC4_PER_THREAD = 4;
+const SCALAR_PER_THREAD = 8;
 
 export function cellTemplate(ctx: TemplateContext, opts: CellOptions = {}): OpLowering {
   const { op, graph, shapes } = ctx;
@@ -104,7 +104,7 @@ fn main(${computeBuiltins}) {
 }`;
   const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), main].filter((s) => s !== ''));
   return {
-    kernels: [{ wgsl, uniforms: u.data(), dispatch: dispatch1d(groups, ctx.limits.maxComputeWorkgroupsPerDimension), ...b.slots() }],
+    kernels: [{ wgsl, uniforms: u.data(), dispatch: dispatch1d(groups, ctx.limits.maxComputeWorkgroupsPerDimension), ...b.slots(), workgroupBytes: 0 }],
     scratchBytes: [],
   };
 }

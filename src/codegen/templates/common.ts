@@ -8,7 +8,7 @@ import type { NodeId } from '../../ir/node.js';
 import type { ConcreteShape } from '../../ir/shape.js';
 import type { FusedOp } from '../../plan/plan.js';
 import type { DeviceLimits } from '../../ir/limits.js';
-import { aliasBase } from '../views.js';
+import { aliasBase } from '../../ir/alias.js';
 
 /** A buffer a kernel binds: a tensor (by the node owning its buffer) or the op's scratch #i. */
 export type Slot = { readonly node: NodeId } | { readonly scratch: number };
@@ -21,6 +21,8 @@ export interface KernelDraft {
   readonly dispatch: readonly [number, number, number];
   readonly reads: readonly Slot[];
   readonly writes: readonly Slot[];
+  /** Bytes of the kernel's `var<workgroup>` arrays (from its WorkgroupMemory). */
+  readonly workgroupBytes: number;
 }
 
 export interface OpLowering {
@@ -118,8 +120,9 @@ export class Bindings {
   }
 }
 
-/** Checks a kernel's workgroup memory (bytes) against the device limit. */
-export function checkWorkgroupMemory(ctx: TemplateContext, bytes: number): void {
+/** Checks a kernel's workgroup memory against the device limit (maxComputeWorkgroupStorageSize). */
+export function checkWorkgroupMemory(ctx: TemplateContext, k: KernelDraft): void {
   const max = ctx.limits.maxComputeWorkgroupStorageSize;
-  if (bytes > max) throw limitError(`${opName(ctx.op)} needs ${bytes} bytes of workgroup memory; the device allows ${max}`);
+  const which = k.part !== undefined ? ` (${k.part})` : '';
+  if (k.workgroupBytes > max) throw limitError(`${opName(ctx.op)}${which} needs ${k.workgroupBytes} bytes of workgroup memory; the device allows ${max}`);
 }

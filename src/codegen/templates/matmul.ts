@@ -13,10 +13,10 @@
 import type { NodeId } from '../../ir/node.js';
 import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
 import { stridesIn, type LeafView } from '../views.js';
-import { dispatch1d, kernelSource, Uniforms, WORKGROUP } from '../wgsl.js';
+import { dispatch1d, kernelSource, Uniforms, WORKGROUP, WorkgroupMemory } from '../wgsl.js';
 import { limitError } from '../../ir/errors.js';
 import { sameShape } from '../../ir/graph.js';
-import { Bindings, checkWorkgroupMemory, opName, templateError, type OpLowering, type TemplateContext } from './common.js';
+import { Bindings, opName, templateError, type OpLowering, type TemplateContext } from './common.js';
 import { dot } from './index-math.js';
 import { MATMUL_GEOMETRY } from '../../plan/kernel-geometry.js';
 
@@ -26,38 +26,14 @@ const THREADS = (TM / RM) * (TN / RN);
 
 export function matmulTemplate(ctx: TemplateContext): OpLowering {
   const { op, graph, shapes } = ctx;
-  const mms = op.members.filter((m) => graph.node(m).op === 'matmul');
-  if (mms.length !== 1) throw templateError(op, `a matmul op has exactly one matmul member, not ${mms.length}`);
-  const mm = mms[0]!;
-  for (const m of op.members) if (graph.node(m).op === 'reduce') throw templateError(op, `member %${m} (reduce) cannot fuse into a matmul`);
+  const mm = matmulMember(ctx);
   const [A, B] = graph.node(mm).inputs as [NodeId, NodeId];
-  const Sout = shapes[mm]!;
+  const grid = matmulGrid(ctx, mm, A);
+  const { rank, M, N, K, skinny } = grid;
   const SA = shapes[A]!;
   const SB = shapes[B]!;
-  for (const o of op.outputs) {
-    if (!sameShape(shapes[o]!, Sout)) throw templateError(op, `output %${o} must have the product's shape [${Sout.join(', ')}]`);
-    if (isUpstream(ctx, o, mm)) throw templateError(op, `output %${o} feeds the matmul; only the product and its epilogue can be written`);
-  }
-  const rank = Sout.length;
-  const M = Sout[rank - 2]!;
-  const N = Sout[rank - 1]!;
-  const K = SA[SA.length - 1]!;
-  const batch = rank === 3 ? Sout[0]! : 1;
-  const skinny = N <= SKINNY_N;
-  const lim = ctx.limits.maxComputeWorkgroupsPerDimension;
-  // More row tiles than one dispatch dimension holds: (batch, row tile) pairs are numbered
-  // linearly and spread over y and z, and the kernel recovers both from wid.z * nwg.y + wid.y.
-  const mTiles = Math.ceil(M / TM);
-  const folded = !skinny && mTiles > lim;
-  const zFold = Math.ceil((mTiles * batch) / lim);
-  const groups: [number, number, number] = skinny
-    ? ([...dispatch1d(Math.ceil(M / WORKGROUP), lim).slice(0, 2), batch] as [number, number, number])
-    : folded
-      ? [Math.ceil(N / TN), Math.ceil((mTiles * batch) / zFold), zFold]
-      : [Math.ceil(N / TN), mTiles, batch];
-  if (groups.some((gdim) => gdim > lim)) throw limitError(`${opName(op)}: [${Sout.join(', ')}] needs ${groups.join('x')} workgroups, over ${lim} per dimension`);
+  const Sout = shapes[mm]!;
 
-  if (!skinny) checkWorkgroupMemory(ctx, (TK * TM + TK * TN) * 4);
   const probe = new ExprKernel(graph, shapes, ctx.members, { leaf: () => '' }, undefined);
   const stopAtMm = (id: NodeId): boolean => id === mm;
   const leafViews = [...probe.leavesOf([A, B]), ...probe.leavesOf(op.outputs, stopAtMm)].filter((v) => v.scalar === undefined);
@@ -87,33 +63,85 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   const top = k.scope();
   const load = (scope: Scope, id: NodeId, c: Ctx): string => scope.value(id, c);
   const ind = (lines: readonly string[], n: number): string => lines.join(`\n${' '.repeat(n)}`);
+  const parts: KernelParts = { k, top, b, u, op, outs, A, B, N, rank, UM, UN, UK, load, ind };
   if (skinny) {
-    const wgsl = skinnyKernel({ k, top, b, u, op, outs, A, B, N, rank, UM, UN, UK, load, ind });
-    return { kernels: [{ wgsl, uniforms: u.data(), dispatch: groups, ...b.slots() }], scratchBytes: [] };
+    const wgsl = skinnyKernel(parts);
+    return { kernels: [{ wgsl, uniforms: u.data(), dispatch: grid.groups, ...b.slots(), workgroupBytes: 0 }], scratchBytes: [] };
   }
+  const { wgsl, workgroupBytes } = tiledKernel(parts, grid);
+  return { kernels: [{ wgsl, uniforms: u.data(), dispatch: grid.groups, ...b.slots(), workgroupBytes }], scratchBytes: [] };
+}
+
+/** The op's one matmul member; outputs are the product or its epilogue, never its prologue. */
+function matmulMember(ctx: TemplateContext): NodeId {
+  const { op, graph, shapes } = ctx;
+  const mms = op.members.filter((m) => graph.node(m).op === 'matmul');
+  if (mms.length !== 1) throw templateError(op, `a matmul op has exactly one matmul member, not ${mms.length}`);
+  const mm = mms[0]!;
+  for (const m of op.members) if (graph.node(m).op === 'reduce') throw templateError(op, `member %${m} (reduce) cannot fuse into a matmul`);
+  const Sout = shapes[mm]!;
+  for (const o of op.outputs) {
+    if (!sameShape(shapes[o]!, Sout)) throw templateError(op, `output %${o} must have the product's shape [${Sout.join(', ')}]`);
+    if (isUpstream(ctx, o, mm)) throw templateError(op, `output %${o} feeds the matmul; only the product and its epilogue can be written`);
+  }
+  return mm;
+}
+
+/** The product's sizes and the workgroup grid that covers it. */
+interface MatmulGrid {
+  readonly rank: number;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly batch: number;
+  readonly skinny: boolean;
+  readonly mTiles: number;
+  /** (batch, row tile) pairs numbered linearly over y and z (more row tiles than y holds). */
+  readonly folded: boolean;
+  readonly groups: [number, number, number];
+}
+
+function matmulGrid(ctx: TemplateContext, mm: NodeId, A: NodeId): MatmulGrid {
+  const Sout = ctx.shapes[mm]!;
+  const SA = ctx.shapes[A]!;
+  const rank = Sout.length;
+  const M = Sout[rank - 2]!;
+  const N = Sout[rank - 1]!;
+  const K = SA[SA.length - 1]!;
+  const batch = rank === 3 ? Sout[0]! : 1;
+  const skinny = N <= SKINNY_N;
+  const lim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  // More row tiles than one dispatch dimension holds: (batch, row tile) pairs are numbered
+  // linearly and spread over y and z, and the kernel recovers both from wid.z * nwg.y + wid.y.
+  const mTiles = Math.ceil(M / TM);
+  const folded = !skinny && mTiles > lim;
+  const zFold = Math.ceil((mTiles * batch) / lim);
+  const groups: [number, number, number] = skinny
+    ? ([...dispatch1d(Math.ceil(M / WORKGROUP), lim).slice(0, 2), batch] as [number, number, number])
+    : folded
+      ? [Math.ceil(N / TN), Math.ceil((mTiles * batch) / zFold), zFold]
+      : [Math.ceil(N / TN), mTiles, batch];
+  if (groups.some((gdim) => gdim > lim)) throw limitError(`${opName(ctx.op)}: [${Sout.join(', ')}] needs ${groups.join('x')} workgroups, over ${lim} per dimension`);
+  return { rank, M, N, K, batch, skinny, mTiles, folded, groups };
+}
+
+/**
+ * The tiled kernel: A and B tiles load into workgroup memory (applying the prologue), each
+ * invocation accumulates its RM x RN block, then the epilogue and the stores.
+ */
+function tiledKernel(p: KernelParts, grid: MatmulGrid): { wgsl: string; workgroupBytes: number } {
+  const { top, load, ind, u, UM, UN, UK } = p;
+  const { folded, mTiles, batch } = grid;
   const sa = top.child();
-  const va = load(sa, A, 'a');
+  const va = load(sa, p.A, 'a');
   const sb = top.child();
-  const vb = load(sb, B, 'b');
-  // The epilogue is unrolled over the invocation's RM x RN outputs: indexing the accumulators with
-  // loop variables would keep them in memory instead of registers (lavapipe: 2x slower).
-  const epilogue: string[] = [];
-  for (let i = 0; i < RM; i++) {
-    for (let c = 0; c < RN; c++) {
-      const so = top.child();
-      const stores = op.outputs.map((o, q) => `${outs[q]!}[${rank === 3 ? `(z * ${UM} + row)` : 'row'} * ${UN} + col] = ${so.value(o, 'o')};`);
-      epilogue.push(`{
-    let row = m0 + ty * ${RM}u + ${i}u;
-    let col = n0 + tx * ${RN}u + ${c}u;
-    if (row < ${UM} && col < ${UN}) {
-      let mmv = acc${i}.${'xyzw'[c]};
-      ${ind([...so.lines, ...stores], 6)}
-    }
-  }`);
-    }
-  }
-    const main = `var<workgroup> As: array<vec4<f32>, ${(TK * TM) / 4}>;
-var<workgroup> Bs: array<vec4<f32>, ${(TK * TN) / 4}>;
+  const vb = load(sb, p.B, 'b');
+  const epilogue = tiledEpilogue(p);
+  // A's tile is stored k-major (transposed) so an invocation's RM rows are adjacent vec4s.
+  const tiles = new WorkgroupMemory();
+  tiles.array('As', 'vec4<f32>', [(TK * TM) / 4]);
+  tiles.array('Bs', 'vec4<f32>', [(TK * TN) / 4]);
+  const main = `${tiles.decls().join('\n')}
 
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, ${folded ? '@builtin(num_workgroups) nwg: vec3<u32>, ' : ''}@builtin(local_invocation_index) lid: u32) {
@@ -159,8 +187,30 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, ${folded ? '@builtin(num_workgrou
   }
   ${epilogue.join('\n  ')}
 }`;
-  const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), main].filter((s) => s !== ''));
-  return { kernels: [{ wgsl, uniforms: u.data(), dispatch: groups, ...b.slots() }], scratchBytes: [] };
+  return { wgsl: kernelSource([p.k.helperSource(), p.b.decls(), u.decl(p.b.count), main].filter((s) => s !== '')), workgroupBytes: tiles.bytes };
+}
+
+/**
+ * The epilogue, unrolled over the invocation's RM x RN outputs: indexing the accumulators with
+ * loop variables would keep them in memory instead of registers (lavapipe: 2x slower).
+ */
+function tiledEpilogue(p: KernelParts): string[] {
+  const epilogue: string[] = [];
+  for (let i = 0; i < RM; i++) {
+    for (let c = 0; c < RN; c++) {
+      const so = p.top.child();
+      const stores = p.op.outputs.map((o, q) => `${p.outs[q]!}[${p.rank === 3 ? `(z * ${p.UM} + row)` : 'row'} * ${p.UN} + col] = ${so.value(o, 'o')};`);
+      epilogue.push(`{
+    let row = m0 + ty * ${RM}u + ${i}u;
+    let col = n0 + tx * ${RN}u + ${c}u;
+    if (row < ${p.UM} && col < ${p.UN}) {
+      let mmv = acc${i}.${'xyzw'[c]};
+      ${p.ind([...so.lines, ...stores], 6)}
+    }
+  }`);
+    }
+  }
+  return epilogue;
 }
 
 /** Whether member `id` is upstream of `target` through members (part of its prologue). */
@@ -177,7 +227,8 @@ function isUpstream(ctx: TemplateContext, id: NodeId, target: NodeId): boolean {
   return false;
 }
 
-interface SkinnyParts {
+/** What both matmul kernels print from: the expression state, bindings and uniforms. */
+interface KernelParts {
   readonly k: ExprKernel;
   readonly top: Scope;
   readonly b: Bindings;
@@ -200,7 +251,7 @@ interface SkinnyParts {
  * same for every binding of the model's dims only when it is literal, and the source differs per
  * N anyway), a sequential loop over K applying the prologues, then the epilogue per column.
  */
-function skinnyKernel(p: SkinnyParts): string {
+function skinnyKernel(p: KernelParts): string {
   const { top, load, ind } = p;
   const sa = top.child();
   const va = load(sa, p.A, 'a');

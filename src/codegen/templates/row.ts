@@ -21,10 +21,10 @@
 import { sameShape } from '../../ir/graph.js';
 import type { NodeId, ReduceNode } from '../../ir/node.js';
 import { broadcastShapes, numel } from '../../ir/shape.js';
-import { ExprKernel, type Ctx, type ExprHost, type Scope } from '../expr.js';
+import { ExprKernel, type Ctx, type ExprHost, type Scope, type SpecialValue } from '../expr.js';
 import { stridesIn, viewKey, type LeafView } from '../views.js';
-import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP } from '../wgsl.js';
-import { Bindings, checkWorkgroupMemory, templateError, type OpLowering, type TemplateContext } from './common.js';
+import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, SUM_BLOCK, Uniforms, WORKGROUP, WorkgroupMemory } from '../wgsl.js';
+import { Bindings, templateError, type OpLowering, type TemplateContext } from './common.js';
 import { decompose, dot } from './index-math.js';
 
 /** Lanes to keep busy over all rows; fewest elements per lane. */
@@ -45,7 +45,50 @@ export interface RowOptions {
   readonly cacheMax?: number;
 }
 
+/** The row program's shape: its iteration space, rows, lanes per row and phases. */
+interface RowGeometry {
+  readonly reds: readonly ReduceNode[];
+  /** The operand space; C its last extent; Srow the rows (S without its last axis), R of them. */
+  readonly S: readonly number[];
+  readonly Srow: readonly number[];
+  readonly C: number;
+  readonly R: number;
+  readonly outKinds: readonly ('elem' | 'keep' | 'row')[];
+  /** How many reductions a value depends on in sequence. */
+  readonly level: (id: NodeId) => number;
+  readonly phases: number;
+  /** Lanes per row, rows per workgroup, elements per lane (a power of two), workgroups. */
+  readonly T: number;
+  readonly rowsPerGroup: number;
+  readonly perLane: number;
+  readonly groups: number;
+  /** A lane's share of the row is kept in private arrays between phases. */
+  readonly caching: boolean;
+}
+
 export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowering {
+  const geo = rowGeometry(ctx, opts);
+  const probe = new ExprKernel(ctx.graph, ctx.shapes, ctx.members, { leaf: () => '' }, undefined);
+  const b = new Bindings(ctx);
+  for (const v of probe.leavesOf(ctx.op.members)) if (v.scalar === undefined) b.read({ node: v.base });
+  const outNames = ctx.op.outputs.map((o) => b.write({ node: o }));
+  b.check();
+
+  const writer = new RowWriter(ctx, geo, b, outNames);
+  // With caching, a first run finds which values a later phase uses again.
+  if (geo.caching) writer.generate(true);
+  const { k, u, lines, shared } = writer.generate(false);
+  const main = `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  ${lines.join('\n  ')}\n}`;
+  const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), ...shared.decls(), main].filter((s) => s !== ''));
+  if (wgsl.includes(PENDING)) throw templateError(ctx.op, 'a reduction is used before the phase that computes it');
+  return {
+    kernels: [{ wgsl, uniforms: u.data(), dispatch: dispatch1d(geo.groups, ctx.limits.maxComputeWorkgroupsPerDimension), ...b.slots(), workgroupBytes: shared.bytes }],
+    scratchBytes: [],
+  };
+}
+
+/** The op's reductions, each over the last axis of its operand; no matmul members. */
+function rowReductions(ctx: TemplateContext): ReduceNode[] {
   const { op, graph, shapes } = ctx;
   const reds = op.members.map((m) => graph.node(m)).filter((n): n is ReduceNode => n.op === 'reduce');
   if (reds.length === 0) throw templateError(op, 'a row op needs a reduction over the last axis');
@@ -54,6 +97,12 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
     const rank = shapes[r.inputs[0]!]!.length;
     if (r.axes.length !== 1 || r.axes[0] !== rank - 1) throw templateError(op, `reduction %${r.id} is not over the last axis of its operand`);
   }
+  return reds;
+}
+
+function rowGeometry(ctx: TemplateContext, opts: RowOptions): RowGeometry {
+  const { op, graph, shapes } = ctx;
+  const reds = rowReductions(ctx);
   let S: number[] = reds.reduce<number[]>((s, r) => broadcastShapes(s, shapes[r.inputs[0]!]!) as number[], []);
   const C = S[S.length - 1]!;
   for (const o of op.outputs) {
@@ -71,7 +120,6 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
   };
   const outKinds = op.outputs.map(kind);
 
-  // Levels: how many reductions a value depends on in sequence.
   const levels = new Map<NodeId, number>();
   const level = (id: NodeId): number => {
     const hit = levels.get(id);
@@ -85,10 +133,6 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
     levels.set(id, l);
     return l;
   };
-  const extentOne = (r: ReduceNode): boolean => {
-    const s = shapes[r.inputs[0]!]!;
-    return s[s.length - 1] === 1 || C === 1;
-  };
   const elemOuts = op.outputs.filter((_, i) => outKinds[i] === 'elem');
   const phases = Math.max(0, ...elemOuts.map((o) => level(o) + 1), ...reds.map((r) => level(r.id)));
 
@@ -97,83 +141,100 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
   const rowsPerGroup = WORKGROUP / T;
   const perLane = nextPow2(Math.ceil(C / T));
   const caching = perLane <= (opts.cacheMax ?? CACHE_MAX);
+  return { reds, S, Srow, C, R, outKinds, level, phases, T, rowsPerGroup, perLane, groups: Math.ceil(R / rowsPerGroup), caching };
+}
 
-  const probe = new ExprKernel(graph, shapes, ctx.members, { leaf: () => '' }, undefined);
-  const views = probe.leavesOf(op.members).filter((v) => v.scalar === undefined);
-  const b = new Bindings(ctx);
-  for (const v of views) b.read({ node: v.base });
-  const outNames = op.outputs.map((o) => b.write({ node: o }));
-  b.check();
+/**
+ * Writes the kernel body. It runs twice when caching: the recording run notes in which phase each
+ * value is first computed, so the real run knows which values a later phase reads from a cache.
+ */
+class RowWriter {
+  private u = new Uniforms();
+  private rowCoords: string[] = [];
+  private readonly rowBase = new Map<string, string>();
+  private phase = 0;
+  private readonly firstPhase = new Map<string, number>();
+  private readonly cached = new Map<string, string>();
+  private recording = true;
+  private readonly results = new Map<NodeId, string>();
+  private readonly host: ExprHost;
 
-  const groups = Math.ceil(R / rowsPerGroup);
-  let u = new Uniforms();
-  let rowCoords: string[] = [];
-  const rowBase = new Map<string, string>();
-  const eStrides = (v: LeafView): number[] => stridesIn(v, S);
+  constructor(
+    private readonly ctx: TemplateContext,
+    private readonly geo: RowGeometry,
+    private readonly b: Bindings,
+    private readonly outNames: readonly string[],
+  ) {
+    const S = geo.S;
+    this.host = {
+      varies: (v, c) => c === 'e' && stridesIn(v, S)[S.length - 1] !== 0,
+      leaf: (v, c, scope) => this.leaf(v, c, scope),
+      special: (id, c) => this.special(id, c),
+      computed: (id, c, name, scope) => this.computed(id, c, name, scope),
+    };
+  }
 
-  // Generation state (the generator runs twice: once to find what to cache, once for real).
-  let phase = 0;
-  const firstPhase = new Map<string, number>();
-  const cached = new Map<string, string>();
-  let recording = true;
-  const results = new Map<NodeId, string>();
+  private leaf(v: LeafView, c: Ctx, scope: Scope): string {
+    const { S, Srow } = this.geo;
+    const name = this.b.readName({ node: v.base });
+    if (c === 'r') return `${name}[${dot(this.u, this.rowCoords, stridesIn(v, Srow))}]`;
+    const st = stridesIn(v, S);
+    let base = this.rowBase.get(viewKey(v));
+    if (base === undefined) {
+      // The row part of the offset, once per row: a let of the outermost scope.
+      let top = scope;
+      while (top.parent !== undefined) top = top.parent;
+      const e = dot(this.u, this.rowCoords, st.slice(0, -1));
+      base = e === '0u' ? '' : top.let(e, 'rb');
+      this.rowBase.set(viewKey(v), base);
+    }
+    const js = st[S.length - 1]!;
+    const jt = js === 0 ? '' : js === 1 ? 'j' : `j * ${this.u.push(js)}`;
+    return `${name}[${[base, jt].filter((t) => t !== '').join(' + ') || '0u'}]`;
+  }
 
-  const host: ExprHost = {
-    varies: (v, c) => c === 'e' && eStrides(v)[S.length - 1] !== 0,
-    leaf(v: LeafView, c: Ctx, scope: Scope): string {
-      const name = b.readName({ node: v.base });
-      if (c === 'r') return `${name}[${dot(u, rowCoords, stridesIn(v, Srow))}]`;
-      const st = eStrides(v);
-      let base = rowBase.get(viewKey(v));
-      if (base === undefined) {
-        // The row part of the offset, once per row: a let of the outermost scope.
-        let top = scope;
-        while (top.parent !== undefined) top = top.parent;
-        const e = dot(u, rowCoords, st.slice(0, -1));
-        base = e === '0u' ? '' : top.let(e, 'rb');
-        rowBase.set(viewKey(v), base);
+  private special(id: NodeId, c: Ctx): SpecialValue | undefined {
+    const { graph, shapes, members, op } = this.ctx;
+    const n = graph.node(id);
+    if (n.op === 'reduce' && members.has(id)) {
+      if (c === 'e' && !n.keepDims && numel(shapes[id]!) !== 1) {
+        throw templateError(op, `reduction %${id} drops its axis, so it cannot broadcast against the row's elements`);
       }
-      const js = st[S.length - 1]!;
-      const jt = js === 0 ? '' : js === 1 ? 'j' : `j * ${u.push(js)}`;
-      return `${name}[${[base, jt].filter((t) => t !== '').join(' + ') || '0u'}]`;
-    },
-    special(id: NodeId, c: Ctx) {
-      const n = graph.node(id);
-      if (n.op === 'reduce' && ctx.members.has(id)) {
-        if (c === 'e' && !n.keepDims && numel(shapes[id]!) !== 1) {
-          throw templateError(op, `reduction %${id} drops its axis, so it cannot broadcast against the row's elements`);
-        }
-        return { expr: results.get(id) ?? PENDING };
-      }
-      const key = `${c}:${id}`;
-      const first = firstPhase.get(key);
-      if (!caching || first === undefined || first >= phase) return undefined;
-      let name = cached.get(key);
-      if (name === undefined) {
-        if (!recording) throw new Error(`row template: ${key} was not planned for caching`);
-        name = `cache${cached.size}`;
-        cached.set(key, name);
-      }
-      return { expr: `${name}[kk]`, varies: true };
-    },
-    computed(id: NodeId, c: Ctx, name: string, scope: Scope): void {
-      if (!scope.loop) return;
-      const key = `${c}:${id}`;
-      if (!firstPhase.has(key)) firstPhase.set(key, phase);
-      const slot = cached.get(key);
-      if (!recording && slot !== undefined && firstPhase.get(key) === phase) scope.line(`${slot}[kk] = ${name};`);
-    },
-  };
+      return { expr: this.results.get(id) ?? PENDING };
+    }
+    const key = `${c}:${id}`;
+    const first = this.firstPhase.get(key);
+    if (!this.geo.caching || first === undefined || first >= this.phase) return undefined;
+    let name = this.cached.get(key);
+    if (name === undefined) {
+      if (!this.recording) throw new Error(`row template: ${key} was not planned for caching`);
+      name = `cache${this.cached.size}`;
+      this.cached.set(key, name);
+    }
+    return { expr: `${name}[kk]`, varies: true };
+  }
 
-  const generate = (): { k: ExprKernel; lines: string[]; shared: string[] } => {
-    u = new Uniforms();
-    const k = new ExprKernel(graph, shapes, ctx.members, host, u);
+  private computed(id: NodeId, c: Ctx, name: string, scope: Scope): void {
+    if (!scope.loop) return;
+    const key = `${c}:${id}`;
+    if (!this.firstPhase.has(key)) this.firstPhase.set(key, this.phase);
+    const slot = this.cached.get(key);
+    if (!this.recording && slot !== undefined && this.firstPhase.get(key) === this.phase) scope.line(`${slot}[kk] = ${name};`);
+  }
+
+  generate(recording: boolean): { k: ExprKernel; u: Uniforms; lines: string[]; shared: WorkgroupMemory } {
+    const { graph, shapes, members, op } = this.ctx;
+    const { C, R, Srow, T, rowsPerGroup, perLane, outKinds } = this.geo;
+    this.recording = recording;
+    this.u = new Uniforms();
+    const u = this.u;
+    const k = new ExprKernel(graph, shapes, members, this.host, u);
     const UC = u.push(C);
     const UR = u.push(R);
-    const UG = u.push(groups);
-    phase = 0;
-    results.clear();
-    rowBase.clear();
+    const UG = u.push(this.geo.groups);
+    this.phase = 0;
+    this.results.clear();
+    this.rowBase.clear();
     const top = k.scope();
     const lines = top.lines;
     lines.push(`if (group >= ${UG}) { return; }`);
@@ -181,52 +242,74 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
     lines.push(`let lane = lid % ${T}u;`, `let rowOk = row < ${UR};`, `let rowc = min(row, ${UR} - 1u);`);
     // Rows past the end compute nothing but still reach every barrier.
     lines.push(`let cEnd = select(0u, ${UC}, rowOk);`);
-    rowCoords = decompose(top, u, 'rowc', Srow, 'r');
-    if (!recording) for (const name of cached.values()) lines.push(`var ${name}: array<f32, ${perLane}>;`);
+    this.rowCoords = decompose(top, u, 'rowc', Srow, 'r');
+    if (!recording) for (const name of this.cached.values()) lines.push(`var ${name}: array<f32, ${perLane}>;`);
     let arrays = 0;
-    for (phase = 0; phase < phases; phase++) {
-      const due = reds.filter((r) => level(r.id) === phase + 1);
-      const looped = due.filter((r) => !extentOne(r));
-      const stores = op.outputs.flatMap((o, i) => (outKinds[i] === 'elem' && level(o) === phase ? [i] : []));
-      if (looped.length > 0 || stores.length > 0) {
-        const body = top.child(true);
-        // Long lanes sum in blocks (see SUM_BLOCK): acc collects the subtotals kept in accb.
-        const blocked = (r: ReduceNode): boolean => !caching && perLane > SUM_BLOCK && r.fn === 'sum';
-        const accs = looped.map((r) => {
-          const acc = k.fresh('acc');
-          lines.push(`var ${acc} = ${k.identity(r.fn)};`);
-          return acc;
-        });
-        const blockedAccs = looped.flatMap((r, i) => (blocked(r) ? [accs[i]!] : []));
-        const count = blockedAccs.length > 0 ? k.fresh('nb') : '';
-        const add = (a: string, b: string): string => `(${a} + ${b})`;
-        if (count !== '') lines.push(...blockedSumDecls(blockedAccs, count, '0.0'));
-        looped.forEach((r, i) => {
-          const a = blocked(r) ? `${accs[i]!}b` : accs[i]!;
-          body.line(`${a} = ${k.reduce(r.fn, a, body.value(r.inputs[0]!, 'e'))};`);
-        });
-        for (const i of stores) body.line(`${outNames[i]!}[rowc * ${UC} + j] = ${body.value(op.outputs[i]!, 'e')};`);
-        if (count !== '') for (const l of blockedSumStep(blockedAccs, count, '0.0', add)) body.line(l);
-        const head = caching
-          ? `for (var kk = 0u; kk < ${perLane}u; kk = kk + 1u) {\n    let j = lane + kk * ${T}u;\n    if (j >= cEnd) { break; }`
-          : `for (var j = lane; j < cEnd; j = j + ${T}u) {`;
-        lines.push(`${head}\n    ${body.lines.join('\n    ')}\n  }`);
-        lines.push(...blockedSumFinish(blockedAccs, add));
-        arrays = Math.max(arrays, looped.length);
-        looped.forEach((r, i) => results.set(r.id, finish(k, top, r, accs[i]!, i)));
-      }
-      for (const r of due.filter(extentOne)) results.set(r.id, top.let(k.reduce(r.fn, k.identity(r.fn), top.value(r.inputs[0]!, 'e')), 'red'));
-    }
-    const rowStores = op.outputs.flatMap((o, i) => (outKinds[i] === 'elem' ? [] : [`${outNames[i]!}[row] = ${top.value(o, outKinds[i] === 'row' ? 'r' : 'e')};`]));
+    for (this.phase = 0; this.phase < this.geo.phases; this.phase++) arrays = Math.max(arrays, this.emitPhase(k, top, UC));
+    const rowStores = op.outputs.flatMap((o, i) => (outKinds[i] === 'elem' ? [] : [`${this.outNames[i]!}[row] = ${top.value(o, outKinds[i] === 'row' ? 'r' : 'e')};`]));
     // The stored values are lets of the top scope, evaluated by every lane before the guard.
     if (rowStores.length > 0) lines.push(`if (rowOk && lane == 0u) { ${rowStores.join(' ')} }`);
-    const shared = Array.from({ length: T > 1 ? arrays : 0 }, (_, i) => `var<workgroup> part${i}: array<f32, ${WORKGROUP}>;`);
-    checkWorkgroupMemory(ctx, shared.length * WORKGROUP * 4);
-    return { k, lines, shared };
-  };
+    const shared = new WorkgroupMemory();
+    for (let i = 0; i < (T > 1 ? arrays : 0); i++) shared.array(`part${i}`, 'f32', [WORKGROUP]);
+    return { k, u, lines, shared };
+  }
+
+  /**
+   * Phase `this.phase`: one loop over the lane's elements evaluating level-p values, accumulating
+   * the reductions of level p + 1 and storing level-p element outputs, then those reductions
+   * finished across the row's lanes. Returns how many workgroup arrays the finish needs.
+   */
+  private emitPhase(k: ExprKernel, top: Scope, UC: string): number {
+    const { reds, level, outKinds } = this.geo;
+    const due = reds.filter((r) => level(r.id) === this.phase + 1);
+    const looped = due.filter((r) => !this.extentOne(r));
+    const stores = this.ctx.op.outputs.flatMap((o, i) => (outKinds[i] === 'elem' && level(o) === this.phase ? [i] : []));
+    if (looped.length > 0 || stores.length > 0) {
+      const accs = this.emitLoop(k, top, looped, stores, UC);
+      looped.forEach((r, i) => this.results.set(r.id, this.finish(k, top, r, accs[i]!, i)));
+    }
+    for (const r of due.filter((x) => this.extentOne(x))) this.results.set(r.id, top.let(k.reduce(r.fn, k.identity(r.fn), top.value(r.inputs[0]!, 'e')), 'red'));
+    return looped.length;
+  }
+
+  private extentOne(r: ReduceNode): boolean {
+    const s = this.ctx.shapes[r.inputs[0]!]!;
+    return s[s.length - 1] === 1 || this.geo.C === 1;
+  }
+
+  /** The loop over a lane's elements; returns the accumulators of `looped`. */
+  private emitLoop(k: ExprKernel, top: Scope, looped: readonly ReduceNode[], stores: readonly number[], UC: string): string[] {
+    const { caching, perLane, T } = this.geo;
+    const lines = top.lines;
+    const body = top.child(true);
+    // Long lanes sum in blocks (see SUM_BLOCK): acc collects the subtotals kept in accb.
+    const blocked = (r: ReduceNode): boolean => !caching && perLane > SUM_BLOCK && r.fn === 'sum';
+    const accs = looped.map((r) => {
+      const acc = k.fresh('acc');
+      lines.push(`var ${acc} = ${k.identity(r.fn)};`);
+      return acc;
+    });
+    const blockedAccs = looped.flatMap((r, i) => (blocked(r) ? [accs[i]!] : []));
+    const count = blockedAccs.length > 0 ? k.fresh('nb') : '';
+    const add = (a: string, b: string): string => `(${a} + ${b})`;
+    if (count !== '') lines.push(...blockedSumDecls(blockedAccs, count, '0.0'));
+    looped.forEach((r, i) => {
+      const a = blocked(r) ? `${accs[i]!}b` : accs[i]!;
+      body.line(`${a} = ${k.reduce(r.fn, a, body.value(r.inputs[0]!, 'e'))};`);
+    });
+    for (const i of stores) body.line(`${this.outNames[i]!}[rowc * ${UC} + j] = ${body.value(this.ctx.op.outputs[i]!, 'e')};`);
+    if (count !== '') for (const l of blockedSumStep(blockedAccs, count, '0.0', add)) body.line(l);
+    const head = caching
+      ? `for (var kk = 0u; kk < ${perLane}u; kk = kk + 1u) {\n    let j = lane + kk * ${T}u;\n    if (j >= cEnd) { break; }`
+      : `for (var j = lane; j < cEnd; j = j + ${T}u) {`;
+    lines.push(`${head}\n    ${body.lines.join('\n    ')}\n  }`);
+    lines.push(...blockedSumFinish(blockedAccs, add));
+    return accs;
+  }
 
   /** Finishes a reduction across the row's lanes; every lane gets the result. */
-  const finish = (k: ExprKernel, top: Scope, r: ReduceNode, acc: string, slot: number): string => {
+  private finish(k: ExprKernel, top: Scope, r: ReduceNode, acc: string, slot: number): string {
+    const T = this.geo.T;
     if (T === 1) return acc;
     const part = `part${slot}`;
     top.line(`${part}[lid] = ${acc};`);
@@ -239,16 +322,5 @@ export function rowTemplate(ctx: TemplateContext, opts: RowOptions = {}): OpLowe
     // The next phase may overwrite the array: everyone must have read it first.
     top.line('workgroupBarrier();');
     return name;
-  };
-
-  if (caching) generate();
-  recording = false;
-  const { k, lines, shared } = generate();
-  const main = `@compute @workgroup_size(${WORKGROUP})\nfn main(${computeBuiltins}) {\n  ${linearGroup}\n  ${lines.join('\n  ')}\n}`;
-  const wgsl = kernelSource([k.helperSource(), b.decls(), u.decl(b.count), ...shared, main].filter((s) => s !== ''));
-  if (wgsl.includes(PENDING)) throw templateError(op, 'a reduction is used before the phase that computes it');
-  return {
-    kernels: [{ wgsl, uniforms: u.data(), dispatch: dispatch1d(groups, ctx.limits.maxComputeWorkgroupsPerDimension), ...b.slots() }],
-    scratchBytes: [],
-  };
+  }
 }

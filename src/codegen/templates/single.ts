@@ -4,7 +4,7 @@
  */
 import { limitError } from '../../ir/errors.js';
 import { singleOpKernel } from '../unfused.js';
-import { aliasBase } from '../views.js';
+import { aliasBase } from '../../ir/alias.js';
 import { opName, templateError, type OpLowering, type TemplateContext } from './common.js';
 
 export function singleTemplate(ctx: TemplateContext): OpLowering {
@@ -25,7 +25,7 @@ export function singleTemplate(ctx: TemplateContext): OpLowering {
     maxWorkgroupsPerDim: ctx.limits.maxComputeWorkgroupsPerDimension,
   });
   return {
-    kernels: [{ wgsl: k.wgsl, uniforms: k.uniforms, dispatch: k.dispatch, reads: n.inputs.map((i) => ({ node: aliasBase(graph, i) })), writes: [{ node: m }] }],
+    kernels: [{ wgsl: k.wgsl, uniforms: k.uniforms, dispatch: k.dispatch, workgroupBytes: k.workgroupBytes, reads: n.inputs.map((i) => ({ node: aliasBase(graph, i) })), writes: [{ node: m }] }],
     scratchBytes: [],
   };
 }
