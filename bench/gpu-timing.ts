@@ -17,7 +17,8 @@ export async function prepare(gpu: Runtime, exe: Executable): Promise<{ once: ()
   const passes = exe.kernels.map((k) => {
     const pipeline = d.createComputePipeline({ layout: 'auto', compute: { module: d.createShaderModule({ code: k.wgsl }), entryPoint: k.entryPoint } });
     const entries: GPUBindGroupEntry[] = k.buffers.map((id, i) => ({ binding: i, resource: { buffer: bufs[id]! } }));
-    if (k.uniforms !== undefined) {
+    // 'auto' layouts drop bindings the shader never reads: kernels with literal sizes may not read U.
+    if (k.uniforms !== undefined && /\bU\.v\[/.test(k.wgsl)) {
       const ub = d.createBuffer({ size: Math.max(16, k.uniforms.byteLength), usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
       d.queue.writeBuffer(ub, 0, k.uniforms.buffer as ArrayBuffer, k.uniforms.byteOffset, k.uniforms.byteLength);
       entries.push({ binding: k.buffers.length, resource: { buffer: ub } });

@@ -120,7 +120,7 @@ export class ExprKernel {
     let lit = f32Literal(x);
     if (lit === undefined) {
       if (this.uniforms === undefined) throw new Error('a zero or subnormal constant needs the kernel uniforms');
-      lit = `bitcast<f32>(${this.uniforms.push(f32Bits(x))})`;
+      lit = `bitcast<f32>(${this.uniforms.bits(f32Bits(x))})`;
     }
     return this.vec4 ? `vec4<f32>(${lit})` : lit;
   }

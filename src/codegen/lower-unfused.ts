@@ -1,3 +1,4 @@
+import type { Indexing } from './wgsl.js';
 import { match } from 'ts-pattern';
 import { aliasBase } from '../ir/alias.js';
 import { describeOp } from '../ir/graph.js';
@@ -9,6 +10,8 @@ import { singleOpKernel } from './unfused.js';
 
 export interface LowerOptions {
   readonly maxWorkgroupsPerDim: number;
+  /** Sizes as WGSL literals (default) or uniforms (see Indexing). */
+  readonly indexing?: Indexing;
 }
 
 /**
@@ -33,6 +36,7 @@ export function lowerUnfused(m: ModelIR, dims: Dims, opts: LowerOptions): Execut
       shape,
       inputShapes: n.inputs.map((i) => shapes[i]!),
       maxWorkgroupsPerDim: opts.maxWorkgroupsPerDim,
+      indexing: opts.indexing ?? 'literal',
     });
     kernels.push({
       label: `%${n.id} ${describeOp(n)}`,

@@ -3,6 +3,7 @@
  * operator from its template, buffers for inputs, constants and materialized tensors, and reuse of
  * intermediate buffers across operators whose lifetimes do not overlap.
  */
+import type { Indexing } from './wgsl.js';
 import { match } from 'ts-pattern';
 import { describeOp, type Graph } from '../ir/graph.js';
 import { limitError, modelError } from '../ir/errors.js';
@@ -30,6 +31,8 @@ export interface LowerPlanOptions {
   readonly cell?: CellOptions;
   readonly row?: RowOptions;
   readonly reduce?: ReduceOptions;
+  /** Sizes as WGSL literals (default: kernels specialised to the shapes) or uniforms. */
+  readonly indexing?: Indexing;
 }
 
 export interface LoweredPlan {
@@ -65,7 +68,7 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
   const base = (id: NodeId): NodeId => aliasBase(g, id);
   const producedBy = checkOrder(g, ops);
   checkTensorSizes(model, shapes, ops, opts.limits);
-  const lowered = ops.map((op) => lowerOp({ graph: g, shapes, op, members: new Set(op.members), limits: opts.limits }, opts));
+  const lowered = ops.map((op) => lowerOp({ graph: g, shapes, op, members: new Set(op.members), limits: opts.limits, indexing: opts.indexing ?? 'literal' }, opts));
 
   // Tensors that outlive the run (model outputs, also through reshapes) are never pooled.
   const pinned = new Set(model.outputs.map((o) => base(o.node)));

@@ -3,7 +3,7 @@ import { limitError } from '../ir/errors.js';
 import type { Node } from '../ir/node.js';
 import { BINARY, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { broadcastStrides, numel, stridesOf, type ConcreteShape } from '../ir/shape.js';
-import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, storageDecls, SUM_BLOCK, Uniforms, WORKGROUP, WorkgroupMemory } from './wgsl.js';
+import { blockedSumDecls, blockedSumFinish, blockedSumStep, computeBuiltins, dispatch1d, kernelSource, linearGroup, storageDecls, SUM_BLOCK, Uniforms, WORKGROUP, WorkgroupMemory, type Indexing } from './wgsl.js';
 
 /**
  * One scalar kernel per primitive node: the `none` strategy's baseline, which materializes every
@@ -22,6 +22,7 @@ export interface OpContext {
   readonly shape: ConcreteShape;
   readonly inputShapes: readonly ConcreteShape[];
   readonly maxWorkgroupsPerDim: number;
+  readonly indexing: Indexing;
 }
 
 export function singleOpKernel(ctx: OpContext): SingleOpKernel {
@@ -49,7 +50,7 @@ function inputStridesBroadcast(ctx: OpContext): number[][] {
 
 /** out[i] = f(in_k[offset_k(i)]), offsets from per-input strides over the output's multi-index. */
 function mapKernel(ctx: OpContext, f: (vals: string[]) => string, strides: readonly (readonly number[])[]): SingleOpKernel {
-  const u = new Uniforms();
+  const u = new Uniforms(ctx.indexing);
   const total = numel(ctx.shape);
   const N = u.push(total);
   const contiguous = strides.map((st) => sameAsRowMajor(st, ctx.shape));
@@ -107,7 +108,7 @@ function reduceKernel(ctx: OpContext, fn: keyof typeof REDUCE, axes: readonly nu
   const nOut = kept.reduce((p, d) => p * inShape[d]!, 1);
   const nRed = red.reduce((p, d) => p * inShape[d]!, 1);
   const r = REDUCE[fn];
-  const u = new Uniforms();
+  const u = new Uniforms(ctx.indexing);
   const NOUT = u.push(nOut);
   const NRED = u.push(nRed);
   const pre: string[] = [];
@@ -158,7 +159,7 @@ function matmulKernel(ctx: OpContext): SingleOpKernel {
   if (gx > lim || gy > lim || batch > lim) {
     throw limitError(`matmul %${ctx.node.id}: [${out.join(', ')}] needs ${gx}x${gy}x${batch} workgroups, over the limit of ${lim} per dimension`);
   }
-  const u = new Uniforms();
+  const u = new Uniforms(ctx.indexing);
   const [uM, uN, uK, uA, uB] = [M, N, K, aBatch, bBatch].map((v) => u.push(v)) as [string, string, string, string, string];
   const tiles = new WorkgroupMemory();
   tiles.array('ta', 'f32', [TILE, TILE]);

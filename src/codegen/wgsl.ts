@@ -2,15 +2,30 @@ import { limitError } from '../ir/errors.js';
 import { wgslPrelude } from '../ir/ops.js';
 
 /**
- * Small helpers for printing WGSL. Kernels take their sizes from a uniform block so one pipeline
- * serves every binding of the symbolic dims; the block is a flat list of u32 packed into vec4s
- * (uniform arrays need a 16-byte element stride).
+ * How kernels get their sizes and strides. 'literal' (the default): printed into the WGSL as
+ * constants, so the shader compiler folds the index arithmetic (a division by a constant becomes a
+ * multiply and a shift; by a power of two, a shift) and a kernel is specialised to its shapes.
+ * 'uniform': read from the uniform block, so one pipeline serves every binding of the symbolic dims
+ * at the price of a real u32 division per coordinate.
+ */
+export type Indexing = 'literal' | 'uniform';
+
+/**
+ * The uniform block of a kernel: a flat list of u32 packed into vec4s (uniform arrays need a
+ * 16-byte element stride). Sizes go through `size`, which prints them as literals unless the kernel
+ * is lowered with uniform indexing; `bits` always travels in the block (float constants that a
+ * compiler must not fold, see expr.ts).
  */
 export class Uniforms {
   private readonly values: number[] = [];
-  /** Appends a value and returns the WGSL expression that reads it. */
+  constructor(private readonly indexing: Indexing = 'literal') {}
+  /** A size or stride: a WGSL u32 literal, or a read of the uniform block. */
   push(v: number): string {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw limitError(`size or stride ${v} does not fit the u32 index arithmetic of the kernels`);
+    return this.indexing === 'literal' ? `${v}u` : this.bits(v);
+  }
+  /** A u32 that must be read at run time from the block. */
+  bits(v: number): string {
     const i = this.values.length;
     this.values.push(v);
     return `U.v[${i >> 2}][${i & 3}]`;

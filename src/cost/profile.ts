@@ -80,6 +80,12 @@ export const KernelParamsCodec = t.readonly(
           }),
         ),
       ),
+      /**
+       * 'literal' (codegen default): sizes and strides printed into the WGSL, so index arithmetic
+       * is folded per shape; 'uniform': read from the uniform block, one pipeline for every
+       * binding of the symbolic dims (fewer compiles when dims change often).
+       */
+      indexing: t.keyof({ literal: null, uniform: null }),
     }),
   ),
 );
@@ -133,6 +139,7 @@ export const DEFAULT_KERNEL_PARAMS = Object.freeze({
   cell: Object.freeze({ vec4PerThread: 4, scalarPerThread: 8 }),
   reduce: Object.freeze({ layout: 'thread' as const }),
   row: Object.freeze({ minLanes: 2048, cacheMax: 16 }),
+  indexing: 'literal' as const,
 });
 
 /** The kernel parameters in effect, each with where it came from. */
@@ -140,6 +147,7 @@ export function effectiveKernelParams(p: DeviceProfile): {
   readonly cell: { vec4PerThread: number; scalarPerThread: number };
   readonly reduce: { layout: 'thread' | 'group' };
   readonly row: { minLanes: number; cacheMax: number };
+  readonly indexing: 'literal' | 'uniform';
   readonly source: 'profile' | 'default';
 } {
   const k = p.kernels;
@@ -148,6 +156,7 @@ export function effectiveKernelParams(p: DeviceProfile): {
     cell: { vec4PerThread: k?.cell?.vec4PerThread ?? d.cell.vec4PerThread, scalarPerThread: k?.cell?.scalarPerThread ?? d.cell.scalarPerThread },
     reduce: { layout: k?.reduce?.layout ?? d.reduce.layout },
     row: { minLanes: k?.row?.minLanes ?? d.row.minLanes, cacheMax: k?.row?.cacheMax ?? d.row.cacheMax },
+    indexing: k?.indexing ?? d.indexing,
     source: k === undefined ? 'default' : 'profile',
   };
 }
@@ -157,7 +166,7 @@ export function describeKernelParams(p: DeviceProfile): string {
   const e = effectiveKernelParams(p);
   return (
     `cell vec4 x${e.cell.vec4PerThread} / scalar x${e.cell.scalarPerThread} per invocation, ` +
-    `reduce ${e.reduce.layout} layout, row min lanes ${e.row.minLanes} (cache <= ${e.row.cacheMax}) ` +
+    `reduce ${e.reduce.layout} layout, row min lanes ${e.row.minLanes} (cache <= ${e.row.cacheMax}), ${e.indexing} sizes ` +
     `[${e.source === 'profile' ? 'from the profile' : 'codegen defaults'}]`
   );
 }

@@ -83,6 +83,7 @@ const KernelParametersJSON = t.readonly(
     cell: t.type({ vec4PerThread: t.number, scalarPerThread: t.number }),
     reduce: t.type({ layout: t.keyof({ thread: null, group: null }) }),
     row: t.type({ minLanes: t.number, cacheMax: t.number }),
+    indexing: t.keyof({ literal: null, uniform: null }),
     source: t.keyof({ profile: null, default: null }),
   }),
 );

@@ -1,8 +1,9 @@
 // Every example model (examples/*.ts, default export + `dims`), with every strategy: compiled, run on
 // the GPU and compared with the float64 reference. The number of kernels each plan launches is
 // pinned (a regression check on plan structure: if a planner or codegen change moves one of these
-// numbers, look at `fuseplan explain` for that example and update the table on purpose), and a
-// second value of the symbolic dim must reuse every cached pipeline (sizes travel in uniforms).
+// numbers, look at `fuseplan explain` for that example and update the table on purpose). With
+// uniform indexing a second value of the symbolic dim must reuse every cached pipeline (sizes
+// travel in uniforms); with literal indexing (the default) it gets kernels of its own.
 //
 // Plans are made for the WebGPU default limits (8 storage buffers per stage, ...), which every
 // device meets, so the pinned numbers do not depend on the adapter the tests run on.
@@ -13,6 +14,7 @@ import { randomInputs } from '../../src/api/random-inputs.js';
 import type { Dims } from '../../src/ir/model.js';
 import { compareToReference } from '../../src/reference/compare.js';
 import { evaluate } from '../../src/reference/evaluate.js';
+import { DEFAULT_PROFILE, type DeviceProfile } from '../../src/cost/profile.js';
 import { createRuntime, WEBGPU_DEFAULT_LIMITS, type Runtime } from '../../src/runtime/index.js';
 
 /** Kernels launched per run, by example and strategy (observed; see the header comment). */
@@ -69,9 +71,9 @@ beforeAll(async () => {
 afterAll(() => gpu?.destroy());
 
 /** Compiles and runs one (example, strategy, dims); checks every output; returns the kernel count. */
-async function check(ex: Example, strategy: Strategy, dims: Dims): Promise<number> {
+async function check(ex: Example, strategy: Strategy, dims: Dims, profile?: DeviceProfile): Promise<number> {
   const ir = toIR(ex.model);
-  const compiled = compile(ex.model, { dims, strategy, limits: gpu.limits });
+  const compiled = compile(ex.model, { dims, strategy, limits: gpu.limits, ...(profile ? { profile } : {}) });
   const inputs = randomInputs(ir, dims, 11);
   const { outputs } = await gpu.run(compiled, inputs);
   const ref = evaluate(ir, dims, inputs);
@@ -83,8 +85,10 @@ async function check(ex: Example, strategy: Strategy, dims: Dims): Promise<numbe
 }
 
 /** A plan's operators (template and members), to tell whether two bindings get the same plan. */
-const structure = (ex: Example, strategy: Strategy, dims: Dims): string =>
-  compile(ex.model, { dims, strategy, limits: WEBGPU_DEFAULT_LIMITS })
+const withIndexing = (indexing: 'literal' | 'uniform'): DeviceProfile => ({ ...DEFAULT_PROFILE, kernels: { ...DEFAULT_PROFILE.kernels, indexing } });
+
+const structure = (ex: Example, strategy: Strategy, dims: Dims, profile: DeviceProfile): string =>
+  compile(ex.model, { dims, strategy, limits: WEBGPU_DEFAULT_LIMITS, profile })
     .plan.ops.map((o) => `${o.template}[${o.members.join(',')}]`)
     .join(' ');
 
@@ -107,17 +111,28 @@ describe('examples', () => {
         for (const s of STRATEGIES) expect(kernels[s]).toBeLessThanOrEqual(kernels.none!);
       });
 
-      it('reuses the cached pipelines for another value of its symbolic dim', async () => {
+      it('reuses the cached pipelines for another value of its symbolic dim with uniform indexing', async () => {
         const other = OTHER_DIMS[ex.name]!;
+        const profile = withIndexing('uniform');
         // The heuristic strategies' plans do not depend on sizes; the cost-based plan may (a
         // different plan has different kernels), so 'cost' is held to the rule only when its
         // operators are the same for both bindings.
-        const same = STRATEGIES.filter((s) => structure(ex, s, ex.dims) === structure(ex, s, other));
+        const same = STRATEGIES.filter((s) => structure(ex, s, ex.dims, profile) === structure(ex, s, other, profile));
         expect(same, `${ex.name}: plans that change with the dims`).toEqual(expect.arrayContaining(['none', 'fuse-all', 'fuse-no-redundancy']));
-        for (const s of same) await check(ex, s, ex.dims);
+        for (const s of same) await check(ex, s, ex.dims, profile);
         const before = gpu.stats().pipelines;
-        for (const s of same) await check(ex, s, other);
+        for (const s of same) await check(ex, s, other, profile);
         expect(gpu.stats().pipelines, `${ex.name}: new pipelines for dims ${JSON.stringify(other)} (${same.join(', ')})`).toBe(before);
+      });
+
+      it('specialises its kernels to the sizes with literal indexing (the default)', () => {
+        const wgsl = (dims: Dims, indexing: 'literal' | 'uniform'): string[] =>
+          compile(ex.model, { dims, strategy: 'fuse-all', limits: WEBGPU_DEFAULT_LIMITS, profile: withIndexing(indexing) }).executable.kernels.map((k) => k.wgsl);
+        const other = OTHER_DIMS[ex.name]!;
+        expect(wgsl(ex.dims, 'uniform')).toEqual(wgsl(other, 'uniform'));
+        expect(wgsl(ex.dims, 'literal')).not.toEqual(wgsl(other, 'literal'));
+        // Only float constants' bits still come from the uniform block.
+        expect(wgsl(ex.dims, 'literal').join('\n').replace(/bitcast<f32>\(U\.v\[\d+\]\[\d+\]\)/g, '')).not.toContain('U.v[');
       });
     });
   }

@@ -58,7 +58,7 @@ export function cellTemplate(ctx: TemplateContext, opts: CellOptions = {}): OpLo
   const outNames = op.outputs.map((o) => b.write({ node: o }, vec4));
   b.check();
 
-  const u = new Uniforms();
+  const u = new Uniforms(ctx.indexing);
   const total = numel(S);
   const items = vec4 ? total / 4 : total;
   const per = Math.max(1, opts.perThread ?? (vec4 ? (opts.vec4PerThread ?? VEC4_PER_THREAD) : (opts.scalarPerThread ?? SCALAR_PER_THREAD)));

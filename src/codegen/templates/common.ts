@@ -2,6 +2,7 @@
  * What every template produces and shares: kernel drafts over symbolic buffer slots (the memory
  * planner maps slots to buffers later), storage binding bookkeeping, and the limit check.
  */
+import type { Indexing } from '../wgsl.js';
 import { limitError, modelError } from '../../ir/errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { NodeId } from '../../ir/node.js';
@@ -37,6 +38,8 @@ export interface TemplateContext {
   readonly op: FusedOp;
   readonly members: ReadonlySet<NodeId>;
   readonly limits: DeviceLimits;
+  /** Sizes as WGSL literals or uniforms (see Indexing). */
+  readonly indexing: Indexing;
 }
 
 export const opName = (op: FusedOp): string => `op ${op.id} (${op.template}, members ${op.members.map((m) => `%${m}`).join(' ')})`;

@@ -42,7 +42,7 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   const outs = op.outputs.map((o) => b.write({ node: o }));
   b.check();
 
-  const u = new Uniforms();
+  const u = new Uniforms(ctx.indexing);
   const [UM, UN, UK] = [M, N, K].map((v) => u.push(v)) as [string, string, string];
   // Coordinates of each context; the batch coordinate is the workgroup's z.
   const coords: Record<Ctx, string[]> = {

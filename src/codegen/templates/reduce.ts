@@ -136,7 +136,7 @@ function pass1Kernel(ctx: TemplateContext, geo: ReduceGeometry, scratch: Slot): 
   for (const v of leafList) b.read({ node: v.base }, vec4 && strides.get(viewKey(v))![last] === 1);
   const outs = twoPass ? [b.write(scratch)] : ctx.op.outputs.map((o) => b.write({ node: o }));
   b.check();
-  const u = new Uniforms();
+  const u = new Uniforms(ctx.indexing);
   const U = { NOUT: u.push(geo.outItems), UP: u.push(P), UL: u.push(geo.L), NITEMS: u.push(geo.items) };
   const coords: Coords = { kept: [], red: [] };
   const kb = new Map<string, string>();
@@ -268,7 +268,7 @@ function partialsKernel(ctx: TemplateContext, nodes: readonly ReduceNode[], nOut
   const src = b.read(scratch);
   const outs = nodes.map((r) => b.write({ node: r.id as NodeId }));
   b.check();
-  const u = new Uniforms();
+  const u = new Uniforms(ctx.indexing);
   const [NOUT, UP, SO, SP] = [nOut, P, so, sp].map((v) => u.push(v)) as [string, string, string, string];
   const k = new ExprKernel(ctx.graph, ctx.shapes, ctx.members, { leaf: () => '' }, undefined);
   const body = nodes.map((r, i) => {

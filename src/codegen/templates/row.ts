@@ -149,7 +149,7 @@ function rowGeometry(ctx: TemplateContext, opts: RowOptions): RowGeometry {
  * value is first computed, so the real run knows which values a later phase reads from a cache.
  */
 class RowWriter {
-  private u = new Uniforms();
+  private u: Uniforms;
   private rowCoords: string[] = [];
   private readonly rowBase = new Map<string, string>();
   private phase = 0;
@@ -165,6 +165,7 @@ class RowWriter {
     private readonly b: Bindings,
     private readonly outNames: readonly string[],
   ) {
+    this.u = new Uniforms(ctx.indexing);
     const S = geo.S;
     this.host = {
       varies: (v, c) => c === 'e' && stridesIn(v, S)[S.length - 1] !== 0,
@@ -226,7 +227,7 @@ class RowWriter {
     const { graph, shapes, members, op } = this.ctx;
     const { C, R, Srow, T, rowsPerGroup, perLane, outKinds } = this.geo;
     this.recording = recording;
-    this.u = new Uniforms();
+    this.u = new Uniforms(this.ctx.indexing);
     const u = this.u;
     const k = new ExprKernel(graph, shapes, members, this.host, u);
     const UC = u.push(C);

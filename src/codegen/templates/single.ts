@@ -23,6 +23,7 @@ export function singleTemplate(ctx: TemplateContext): OpLowering {
     shape: shapes[m]!,
     inputShapes: n.inputs.map((i) => shapes[i]!),
     maxWorkgroupsPerDim: ctx.limits.maxComputeWorkgroupsPerDimension,
+    indexing: ctx.indexing,
   });
   return {
     kernels: [{ wgsl: k.wgsl, uniforms: k.uniforms, dispatch: k.dispatch, workgroupBytes: k.workgroupBytes, reads: n.inputs.map((i) => ({ node: aliasBase(graph, i) })), writes: [{ node: m }] }],
