@@ -34,6 +34,9 @@ interface BrowserResult {
   adapter: string;
   kernels: number;
   rtol: number;
+  runs: number;
+  residentInputs: string[];
+  liveAfterDispose: number;
   outputs: { name: string; shape: number[]; maxRelErr: number; ok: boolean }[];
 }
 
@@ -88,6 +91,10 @@ describe('examples/browser (Vite + headless Chromium, WebGPU on SwiftShader)', (
       expect(result.strategy).toBe(strategy);
       expect(result.outputs.map((o) => o.name)).toEqual(['h', 'p']);
       expect(result.kernels).toBeGreaterThan(0);
+      // The weights stayed on the GPU across runs and were released after.
+      expect(result.runs).toBe(2);
+      expect(result.residentInputs).toEqual(['gamma', 'beta']);
+      expect(result.liveAfterDispose).toBe(0);
       for (const o of result.outputs) {
         expect(o.ok, `${o.name}: max rel err ${o.maxRelErr}`).toBe(true);
         expect(o.maxRelErr).toBeLessThan(result.rtol);
