@@ -81,7 +81,7 @@ describe('examples/browser (Vite + headless Chromium, WebGPU on SwiftShader)', (
   it('bundles the browser entry without Dawn or Node modules', () => {
     const js = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js'));
     expect(js.length).toBeGreaterThan(0);
-    for (const f of js) expect(readFileSync(join(outDir, 'assets', f), 'utf8')).not.toMatch(/dawn\.node|from\s*["']webgpu["']/);
+    for (const f of js) expect(readFileSync(join(outDir, 'assets', f), 'utf8')).not.toMatch(/dawn\.node|from\s*["']webgpu["']|["']node:(fs|os|path)["']/);
   });
 
   for (const strategy of ['cost', 'none'] as const) {
