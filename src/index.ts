@@ -15,7 +15,7 @@ export { explainHtml } from './viewer/html.js';
 export { DEFAULT_PROFILE, type DeviceProfile, type KernelParams, type BandwidthShares, type MatmulParams } from './cost/profile.js';
 export { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from './calibrate/calibrate.js';
 export { profileFor, loadProfile, saveProfile, latestProfile, readProfileFile, cacheDir, type StoredProfile } from './calibrate/profile-store.js';
-export { GpuTensor, type Feed, type Input, type ExecuteOptions, type ExecuteResult, type OutputPlacement, type RuntimeStats, type RuntimeCounters } from './runtime/index.js';
+export { GpuTensor, type ExecuteOptions, type ExecuteResult, type OutputPlacement, type RuntimeStats, type RuntimeCounters } from './runtime/index.js';
 export { GENERIC_GPU_PROFILE, genericProfileFor, isCpuAdapter, type AdapterDescription } from './cost/profile.js';
 export { useCalibrationStore, type CalibrationLookup, type PlanTarget } from './api/profile-choice.js';
 
