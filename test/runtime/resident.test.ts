@@ -154,6 +154,23 @@ describe('outputs kept on the GPU', () => {
     gpu!.y!.dispose();
   });
 
+  it('an output that lives in an input buffer (a reshape) is copied: disposing the input leaves it intact', async () => {
+    const view = model('view', { v: f32([2, 3]) }, ({ v }) => ({ r: v.reshape([3, 2]), e: v.add(1) }));
+    const values = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    for (const strategy of ['none', 'cost'] as const) {
+      const p = compile(view, { strategy, limits: rt.limits });
+      const r = p.executable.outputs.find((o) => o.name === 'r')!;
+      expect(p.executable.buffers.find((bs) => bs.id === r.buffer)!.kind).toBe('input');
+      const v = await rt.upload(values, [2, 3]);
+      const { gpu } = await rt.run(p, { v }, { outputs: 'gpu' });
+      v.dispose();
+      expect(gpu!.r!.shape).toEqual([3, 2]);
+      expect(Array.from(await gpu!.r!.read())).toEqual(Array.from(values));
+      expect(Array.from(await gpu!.e!.read())).toEqual(Array.from(values, (x) => x + 1));
+      for (const t of Object.values(gpu!)) t.dispose();
+    }
+  });
+
   it('destroy() releases every tensor; using one afterwards is a typed error', async () => {
     const own = await createRuntime();
     const p = compile(affine, { limits: own.limits });
