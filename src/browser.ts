@@ -20,3 +20,7 @@ export type { Runtime, RuntimeOptions, DeviceLimits } from './runtime/types.js';
 export { DEFAULT_PROFILE, type DeviceProfile, type KernelParams, type BandwidthShares, type MatmulParams } from './cost/profile.js';
 // Calibration works in the browser too; storing profiles (profile-store, node:fs) is Node-only.
 export { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from './calibrate/calibrate.js';
+export { GpuTensor } from './runtime/tensor.js';
+export type { ExecuteOptions, ExecuteResult, OutputPlacement, RuntimeStats, RuntimeCounters } from './runtime/types.js';
+export { GENERIC_GPU_PROFILE, genericProfileFor, isCpuAdapter, type AdapterDescription } from './cost/profile.js';
+export { useCalibrationStore, type CalibrationLookup, type PlanTarget } from './api/profile-choice.js';

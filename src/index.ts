@@ -19,3 +19,12 @@ export { explainHtml } from './viewer/html.js';
 export { DEFAULT_PROFILE, type DeviceProfile, type KernelParams, type BandwidthShares, type MatmulParams } from './cost/profile.js';
 export { calibrate, type CalibrateOptions, type CalibrationProgress, type CalibrationResult } from './calibrate/calibrate.js';
 export { profileFor, loadProfile, saveProfile, latestProfile, readProfileFile, cacheDir, type StoredProfile } from './calibrate/profile-store.js';
+export { GpuTensor, type ExecuteOptions, type ExecuteResult, type OutputPlacement, type RuntimeStats, type RuntimeCounters } from './runtime/index.js';
+export { GENERIC_GPU_PROFILE, genericProfileFor, isCpuAdapter, type AdapterDescription } from './cost/profile.js';
+export { useCalibrationStore, type CalibrationLookup, type PlanTarget } from './api/profile-choice.js';
+
+// The Node entry plans with the calibrations `fuseplan calibrate` stored on disk (the browser entry
+// cannot read them; a page can install its own lookup with useCalibrationStore).
+import { useCalibrationStore as installCalibrationStore } from './api/profile-choice.js';
+import { loadProfile as loadStoredProfile } from './calibrate/profile-store.js';
+installCalibrationStore((adapter) => loadStoredProfile(adapter)?.profile);

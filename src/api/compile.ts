@@ -1,6 +1,6 @@
 import { lowerPlan, type LoweredPlan } from '../codegen/lower.js';
 import type { Executable } from '../codegen/kernel.js';
-import { DEFAULT_PROFILE, describeKernelParams, effectiveKernelParams, type DeviceProfile } from '../cost/profile.js';
+import { describeKernelParams, effectiveKernelParams, type DeviceProfile } from '../cost/profile.js';
 import { limitError, modelError } from '../ir/errors.js';
 import { printModel, validateModel, type Dims, type ModelIR } from '../ir/model.js';
 import type { NodeId } from '../ir/node.js';
@@ -11,6 +11,7 @@ import { STRATEGIES, type Plan, type Strategy } from '../plan/plan.js';
 import { planModel } from '../planner/planner.js';
 import { LIMIT_NAMES, WEBGPU_DEFAULT_LIMITS } from '../ir/limits.js';
 import type { DeviceLimits } from '../ir/limits.js';
+import { chooseProfile, type PlanTarget } from './profile-choice.js';
 
 export { STRATEGIES, type Strategy };
 
@@ -19,11 +20,17 @@ export interface CompileOptions {
   readonly dims?: Dims;
   /** 'cost' (default): the cost-based search; or a baseline: 'none', 'fuse-all', 'fuse-no-redundancy'. */
   readonly strategy?: Strategy;
-  /** The device limits to plan for; default: the WebGPU spec defaults (pass runtime.limits for a real device). */
+  /**
+   * The runtime to plan for: its limits (unless `limits` is given) and its adapter's profile
+   * (unless `profile` is given): the calibration stored by `fuseplan calibrate` where the entry
+   * point installed a store (the Node entry does), else a generic profile for that kind of adapter.
+   */
+  readonly runtime?: PlanTarget;
+  /** The device limits to plan for; default: the runtime's, else the WebGPU spec defaults. */
   readonly limits?: DeviceLimits;
   /**
-   * Cost-model constants and kernel parameters; default: DEFAULT_PROFILE. On a device, pass
-   * `profileFor(runtime)` (the adapter's calibration from `fuseplan calibrate`, else the default).
+   * Cost-model constants and kernel parameters; default: chosen for `runtime` (see there), or
+   * GENERIC_GPU_PROFILE with no runtime.
    */
   readonly profile?: DeviceProfile;
   /** Node ids to keep materialized, in addition to tensors pinned with materialize() in the DSL. */
@@ -42,6 +49,8 @@ export interface CompiledModel {
   readonly plan: Plan;
   /** The profile it was planned and lowered with (its `kernels` chose the kernel variants). */
   readonly profile: DeviceProfile;
+  /** Why that profile: given, the adapter's stored calibration, or uncalibrated (with how to calibrate). */
+  readonly profileChoice: string;
   readonly executable: Executable;
   readonly memory: LoweredPlan['memory'];
   /** Kernel launches per fused operator (two-pass reductions launch two). */
@@ -84,7 +93,11 @@ export function compile(m: ModelLike, opts: CompileOptions = {}): CompiledModel 
   const dims = opts.dims ?? {};
   const strategy = opts.strategy ?? 'cost';
   if (!STRATEGIES.includes(strategy)) throw modelError(`unknown strategy '${String(strategy)}' (known: ${STRATEGIES.join(', ')})`);
-  const limits = opts.limits ?? WEBGPU_DEFAULT_LIMITS;
+  const target = opts.runtime;
+  if (target !== undefined && (typeof target !== 'object' || target === null || typeof target.limits !== 'object' || typeof target.adapterInfo !== 'object')) {
+    throw modelError(`compile options: runtime must be a runtime (from createRuntime()), got ${target === null ? 'null' : typeof target}`);
+  }
+  const limits = opts.limits ?? target?.limits ?? WEBGPU_DEFAULT_LIMITS;
   checkLimits(limits);
   if (opts.materialize !== undefined) {
     if (!Array.isArray(opts.materialize)) throw modelError(`model '${model.name}': materialize must be an array of node ids`);
@@ -94,20 +107,20 @@ export function compile(m: ModelLike, opts: CompileOptions = {}): CompiledModel 
       }
     }
   }
-  const profile = opts.profile ?? DEFAULT_PROFILE;
+  const { profile, why } = chooseProfile(opts.profile, target);
   const plan = planModel(model, dims, { strategy, limits, profile, ...(opts.materialize ? { materialize: opts.materialize } : {}) });
   const lowered = lowerPlan(model, plan.shapes, plan.ops, { limits, ...profile.kernels });
   const extras = { memory: lowered.memory, kernelNotes: plan.ops.map((_, i) => `${lowered.kernelsPerOp[i]} kernel${lowered.kernelsPerOp[i] === 1 ? '' : 's'}`) };
   // The profile and the kernel parameters it chose, after explain's summary lines.
   const params = effectiveKernelParams(profile);
-  const paramsLine = `  cost profile: ${profile.source}\n  kernel parameters: ${describeKernelParams(profile)}`;
+  const paramsLine = `  cost profile: ${profile.source}${why === 'given' ? '' : ` (${why})`}\n  kernel parameters: ${describeKernelParams(profile)}`;
   const withParams = (text: string): string => {
     const lines = text.split('\n');
     const at = lines.findIndex((l, i) => i > 0 && !l.startsWith('  '));
     lines.splice(at < 0 ? lines.length : at, 0, paramsLine);
     return lines.join('\n');
   };
-  const json = (): object => ({ ...explainJSON(plan, extras), profile: profile.source, kernelParameters: params });
+  const json = (): object => ({ ...explainJSON(plan, extras), profile: profile.source, profileChoice: why, kernelParameters: params });
   const compiled: CompiledModel = {
     name: model.name,
     model,
@@ -117,6 +130,7 @@ export function compile(m: ModelLike, opts: CompileOptions = {}): CompiledModel 
     shapes: plan.shapes,
     plan,
     profile,
+    profileChoice: why,
     executable: lowered.executable,
     memory: lowered.memory,
     kernelsPerOp: lowered.kernelsPerOp,

@@ -1,8 +1,9 @@
 /**
- * The constants of the cost model, and the kernel parameters codegen uses, per device. The default
- * describes Mesa lavapipe on a 2-core machine (measured with `fuseplan calibrate`, see
- * docs/performance.md); `fuseplan calibrate` measures them on the actual adapter and stores them
- * (src/calibrate/profile-store.ts), and planning uses the stored profile for that adapter.
+ * The constants of the cost model, and the kernel parameters codegen uses, per device.
+ * DEFAULT_PROFILE describes Mesa lavapipe on a 2-core machine (measured with `fuseplan calibrate`,
+ * see docs/performance.md) and stands in for CPU adapters; GENERIC_GPU_PROFILE stands in for an
+ * uncalibrated GPU. `fuseplan calibrate` measures the actual adapter and stores its profile
+ * (src/calibrate/profile-store.ts), which compile({ runtime }) then prefers.
  */
 import * as t from 'io-ts';
 import { nonNegativeInteger, nonNegativeNumber, numberWhere, positiveInteger, positiveNumber } from '../ir/decode.js';
@@ -192,3 +193,46 @@ export const DEFAULT_PROFILE: DeviceProfile = Object.freeze({
   matmul: Object.freeze({ tiled: 1, skinny: 0.38, single: 0.21, skinnyMinRows: 56, prologueLoadMs: 3.0e-6 }),
   kernels: Object.freeze({ row: Object.freeze({ minLanes: 1 }) }),
 });
+
+/**
+ * For planning on an uncalibrated GPU (and with no device at all): deliberately modest figures,
+ * of the order of an integrated GPU (30 GB/s, 0.5 TFLOP/s of weighted arithmetic, 0.2 TFLOP/s of
+ * matmul, 10 µs per dispatch). Not a measurement: they only need the ratios that drive fusion
+ * (launch cost against bandwidth, arithmetic against memory) to be right for GPUs, where they differ
+ * from a CPU rasterizer's; `fuseplan calibrate` replaces them with the adapter's own numbers.
+ * Kernel parameters are codegen's defaults, which are chosen for GPUs (many lanes per row).
+ */
+export const GENERIC_GPU_PROFILE: DeviceProfile = Object.freeze({
+  source: 'generic GPU (uncalibrated)',
+  launchMs: 0.01,
+  bytesPerMs: 3e7,
+  flopsPerMs: 5e8,
+  matmulFlopsPerMs: 2e8,
+  bandwidth: Object.freeze({ cell: 1, reduce: 0.8, row: 0.5, single: 0.3 }),
+  arithmetic: Object.freeze({ row: 0.5, prologue: 0.5 }),
+  matmul: Object.freeze({ tiled: 1, skinny: 0.3, single: 0.25, skinnyMinRows: 256, prologueLoadMs: 1e-7 }),
+});
+
+/** What profile choice needs to know of an adapter (a runtime's adapterInfo). */
+export interface AdapterDescription {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+}
+
+// Software rasterizers WebGPU implementations fall back to: Mesa's lavapipe/llvmpipe, SwiftShader, WARP.
+const CPU_ADAPTER = /llvmpipe|lavapipe|swiftshader|microsoft basic render|\bwarp\b|software|\bcpu\b/i;
+
+/** Whether the adapter runs on the CPU (a software rasterizer) rather than a GPU. */
+export function isCpuAdapter(a: AdapterDescription): boolean {
+  return CPU_ADAPTER.test([a.vendor, a.architecture, a.device, a.description].join(' '));
+}
+
+/**
+ * The uncalibrated profile for this kind of adapter: lavapipe's measured constants on CPU adapters
+ * (the closest measured relative), the generic GPU profile on anything else.
+ */
+export function genericProfileFor(a: AdapterDescription): DeviceProfile {
+  return isCpuAdapter(a) ? DEFAULT_PROFILE : GENERIC_GPU_PROFILE;
+}

@@ -5,10 +5,11 @@
  */
 import { FuseplanError } from '../ir/errors.js';
 import { noAdapterMessage } from './install-help.js';
-import { openRuntime } from './open.js';
+import { openOnDevice, openRuntime } from './open.js';
 import type { Runtime, RuntimeOptions } from './types.js';
 
 export async function createBrowserRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  if (options.device !== undefined) return openOnDevice(options.device, options, { backend: 'browser', wait: 'native' });
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (gpu === undefined || gpu === null) {
     throw new FuseplanError('device', noAdapterMessage('browser', 'navigator.gpu is not available'));
@@ -18,4 +19,5 @@ export async function createBrowserRuntime(options: RuntimeOptions = {}): Promis
 
 export { createBrowserRuntime as createRuntime };
 export * from './types.js';
+export { GpuTensor } from './tensor.js';
 export { WEBGPU_DEFAULT_LIMITS } from '../ir/limits.js';

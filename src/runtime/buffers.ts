@@ -8,7 +8,8 @@ export class BufferTracker {
   private readonly live = new Map<GPUBuffer, number>();
   private bytes = 0;
 
-  constructor(private readonly device: GPUDevice) {}
+  /** `onDestroy` hears of every buffer destroyed (the bind group cache drops groups naming it). */
+  constructor(private readonly device: GPUDevice, private readonly onDestroy?: (buffer: GPUBuffer) => void) {}
 
   /**
    * Creates a buffer, optionally initialised through mappedAtCreation (no staging copy, and unlike
@@ -33,7 +34,13 @@ export class BufferTracker {
     if (size === undefined) return;
     this.live.delete(buffer);
     this.bytes -= size;
+    this.onDestroy?.(buffer);
     buffer.destroy();
+  }
+
+  /** Destroys every buffer still alive: a runtime on a device it does not own must free its own. */
+  destroyAll(): void {
+    for (const b of [...this.live.keys()]) this.destroy(b);
   }
 
   get count(): number {
@@ -152,11 +159,21 @@ export class RunBuffers {
   }
 
   /**
+   * Takes a buffer out of the run (it becomes a GPU tensor's): neither pooled nor destroyed with
+   * the run's other buffers, so no later run can overwrite it.
+   */
+  detach(buffer: GPUBuffer): void {
+    const i = this.owned.findIndex((o) => o.buffer === buffer);
+    if (i >= 0) this.owned.splice(i, 1);
+  }
+
+  /**
    * After a run completed (outputs read back): buffers go back to the pool. Mapped staging
-   * buffers are unmapped by then.
+   * buffers are unmapped by then. Given back in reverse so that the pool (a stack per size) hands
+   * the next run of the same plan the same buffer for each spec, and its cached bind groups match.
    */
   releaseAll(): void {
-    for (const o of this.owned.splice(0)) {
+    for (const o of this.owned.splice(0).reverse()) {
       if (this.pool !== undefined && o.buffer.mapState === 'unmapped') this.pool.give(o.buffer, o.size, o.usage);
       else this.tracker.destroy(o.buffer);
     }

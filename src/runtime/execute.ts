@@ -6,13 +6,16 @@
 import type { BufferSpec, Executable, KernelSpec } from '../codegen/kernel.js';
 import { FuseplanError } from '../ir/errors.js';
 import { putOwn } from '../ir/own.js';
+import type { BindGroupCache } from './bind-groups.js';
 import type { BufferPool, BufferTracker } from './buffers.js';
 import { RunBuffers } from './buffers.js';
 import type { PipelineCache } from './pipelines.js';
+import { keptOutputs, keepOutputs, type Kept, type KeptTensors } from './outputs.js';
 import { Profiler } from './profile.js';
 import { pushScopes, runError } from './scopes.js';
 import type { DeviceLimits } from '../ir/limits.js';
-import type { ExecuteOptions, ExecuteResult } from './types.js';
+import { isGpuTensor, tensorBuffer } from './tensor.js';
+import type { ExecuteOptions, ExecuteResult, Input } from './types.js';
 import { BufferUsage, MapMode, roundUp } from './usage.js';
 import { allocatedBytes } from './validate.js';
 
@@ -22,7 +25,12 @@ export interface RunContext {
   readonly tracker: BufferTracker;
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
+  readonly bindGroups: BindGroupCache;
   readonly canProfile: boolean;
+  /** Counts queue submissions (RuntimeCounters.submits). */
+  readonly submit: (buffers: GPUCommandBuffer[]) => void;
+  /** Wraps kept output buffers as GpuTensors owned by the runtime. */
+  readonly keep: KeptTensors;
 }
 
 /** A quiet NaN; any element no kernel writes reads back as this under `poison`. */
@@ -30,12 +38,14 @@ export const POISON_BITS = 0x7fc00000;
 const POISONED: ReadonlySet<BufferSpec['kind']> = new Set(['output', 'intermediate', 'scratch']);
 const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
-export async function runExecutable(ctx: RunContext, exe: Executable, inputs: Record<string, Float32Array>, opts: ExecuteOptions): Promise<ExecuteResult> {
+export async function runExecutable(ctx: RunContext, exe: Executable, inputs: Readonly<Record<string, Input>>, opts: ExecuteOptions): Promise<ExecuteResult> {
   const { device } = ctx;
   // Compile first: a WGSL error should not cost an allocation of every buffer.
   const compiled = await ctx.pipelines.getAll(exe.kernels);
   const labels = exe.kernels.map((k) => k.label);
   const run = new RunBuffers(ctx.tracker, ctx.pool, device.queue);
+  const onGpu = keptOutputs(exe, opts.outputs);
+  let kept: Kept | undefined;
   let ok = false;
   try {
     const popScopes = pushScopes(device);
@@ -52,16 +62,16 @@ export async function runExecutable(ctx: RunContext, exe: Executable, inputs: Re
         const entries: GPUBindGroupEntry[] = k.buffers.map((id, binding) => ({ binding, resource: { buffer: gpuBuffers.get(id)! } }));
         const u = uniforms[i];
         if (u !== undefined) entries.push({ binding: k.buffers.length, resource: u });
-        const bindGroup = device.createBindGroup({ label: k.label, layout: c.layout, entries });
         const pass = encoder.beginComputePass(profiler !== null ? { label: k.label, timestampWrites: profiler.writesFor(i) } : { label: k.label });
         pass.setPipeline(c.pipeline);
-        pass.setBindGroup(0, bindGroup);
+        pass.setBindGroup(0, ctx.bindGroups.get(k.label, c.layout, entries));
         pass.dispatchWorkgroups(k.dispatch[0], k.dispatch[1], k.dispatch[2]);
         pass.end();
       });
-      const readbacks = encodeReadbacks(run, encoder, exe, gpuBuffers);
+      const readbacks = encodeReadbacks(run, encoder, exe, gpuBuffers, onGpu);
+      kept = keepOutputs(ctx.tracker, encoder, exe, gpuBuffers, onGpu);
       profiler?.encodeResolve(encoder);
-      device.queue.submit([encoder.finish()]);
+      ctx.submit([encoder.finish()]);
       encoded = { readbacks, profiler };
     } catch (e) {
       thrown = e;
@@ -74,25 +84,35 @@ export async function runExecutable(ctx: RunContext, exe: Executable, inputs: Re
     }
     // With nothing to map, still return only once the GPU is done (callers time and chain runs).
     if (encoded.readbacks.length === 0 && encoded.profiler === null) await device.queue.onSubmittedWorkDone();
-    const [outputs, timings] = await Promise.all([readAll(encoded.readbacks, exe), encoded.profiler?.read()]);
+    const [outputs, timings] = await Promise.all([readAll(encoded.readbacks, exe, onGpu), encoded.profiler?.read()]);
+    const gpu = kept !== undefined && onGpu.size > 0 ? kept.finish(run, ctx.keep) : undefined;
     ok = true;
-    return timings !== undefined ? { outputs, timings } : { outputs };
+    return { outputs, ...(gpu !== undefined ? { gpu } : {}), ...(timings !== undefined ? { timings } : {}) };
   } finally {
     // Only a run that completed hands its buffers back for reuse.
     if (ok) run.releaseAll();
-    else run.destroyAll();
+    else {
+      run.destroyAll();
+      kept?.abandon(ctx.tracker);
+    }
   }
 }
 
-function allocate(run: RunBuffers, exe: Executable, inputs: Record<string, Float32Array>, poison: boolean): Map<number, GPUBuffer> {
-  const inputData = new Map<number, Float32Array>();
+function allocate(run: RunBuffers, exe: Executable, inputs: Readonly<Record<string, Input>>, poison: boolean): Map<number, GPUBuffer> {
+  const inputData = new Map<number, Input>();
   for (const i of exe.inputs) {
     const data = inputs[i.name];
     if (data !== undefined) inputData.set(i.buffer, data);
   }
   const out = new Map<number, GPUBuffer>();
   for (const spec of exe.buffers) {
-    const data = spec.kind === 'const' ? spec.data : spec.kind === 'input' ? inputData.get(spec.id) : undefined;
+    const fed = spec.kind === 'input' ? inputData.get(spec.id) : undefined;
+    if (isGpuTensor(fed)) {
+      // Resident: bound as is. Kernels never write input buffers (validateExecutable checks).
+      out.set(spec.id, tensorBuffer(fed, `input '${spec.label}'`));
+      continue;
+    }
+    const data = spec.kind === 'const' ? spec.data : fed;
     let init: ((range: ArrayBuffer) => void) | undefined;
     if (data !== undefined) {
       init = (range) => new Float32Array(range, 0, data.length).set(data);
@@ -135,10 +155,10 @@ interface Readback {
   readonly staging: GPUBuffer;
 }
 
-function encodeReadbacks(run: RunBuffers, encoder: GPUCommandEncoder, exe: Executable, gpuBuffers: Map<number, GPUBuffer>): Readback[] {
+function encodeReadbacks(run: RunBuffers, encoder: GPUCommandEncoder, exe: Executable, gpuBuffers: Map<number, GPUBuffer>, onGpu: ReadonlySet<string>): Readback[] {
   // One staging buffer per distinct buffer read back, sized to the largest output view of it.
   const bytes = new Map<number, number>();
-  for (const o of exe.outputs) bytes.set(o.buffer, Math.max(bytes.get(o.buffer) ?? 0, o.length * 4));
+  for (const o of exe.outputs) if (!onGpu.has(o.name)) bytes.set(o.buffer, Math.max(bytes.get(o.buffer) ?? 0, o.length * 4));
   const out: Readback[] = [];
   for (const [id, n] of bytes) {
     if (n === 0) continue;
@@ -149,7 +169,7 @@ function encodeReadbacks(run: RunBuffers, encoder: GPUCommandEncoder, exe: Execu
   return out;
 }
 
-async function readAll(readbacks: Readback[], exe: Executable): Promise<Record<string, Float32Array>> {
+async function readAll(readbacks: Readback[], exe: Executable, onGpu: ReadonlySet<string>): Promise<Record<string, Float32Array>> {
   // Map all at once so their round trips overlap; allSettled so no rejection goes unhandled.
   const settled = await Promise.allSettled(readbacks.map((r) => r.staging.mapAsync(MapMode.READ)));
   const failed = settled.find((s) => s.status === 'rejected');
@@ -161,6 +181,7 @@ async function readAll(readbacks: Readback[], exe: Executable): Promise<Record<s
   for (const r of readbacks) views.set(r.buffer, r.staging.getMappedRange());
   const outputs: Record<string, Float32Array> = {};
   for (const o of exe.outputs) {
+    if (onGpu.has(o.name)) continue;
     const range = views.get(o.buffer);
     // Copies: the mapped range is detached by unmap, and outputs sharing a buffer stay independent.
     putOwn(outputs, o.name, range === undefined ? new Float32Array(0) : new Float32Array(range, 0, o.length).slice());

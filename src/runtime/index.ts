@@ -17,6 +17,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 }
 
 export * from './types.js';
+export { GpuTensor } from './tensor.js';
 export { WEBGPU_DEFAULT_LIMITS, LIMIT_NAMES } from '../ir/limits.js';
 export { POISON_BITS } from './execute.js';
 export { validateExecutable, validateInputs } from './validate.js';

@@ -6,7 +6,7 @@
  */
 import { FuseplanError } from '../ir/errors.js';
 import { noAdapterMessage } from './install-help.js';
-import { openRuntime } from './open.js';
+import { openOnDevice, openRuntime } from './open.js';
 import type { Runtime, RuntimeOptions } from './types.js';
 import { acquireTimerWaiting } from './wait.js';
 
@@ -37,6 +37,7 @@ export async function createNodeRuntime(options: RuntimeOptions = {}): Promise<R
   // Installed before requestAdapter: adapter and device requests are pending Dawn promises too.
   const release = wait === 'timer' ? acquireTimerWaiting() : () => {};
   try {
+    if (options.device !== undefined) return openOnDevice(options.device, options, { backend: 'node', wait, onDestroy: release });
     const gpu = await dawn([...DEFAULT_FLAGS, ...(options.dawnFlags ?? [])]);
     return await openRuntime(gpu, options, { backend: 'node', wait, onDestroy: release });
   } catch (e) {

@@ -16,11 +16,44 @@ export interface OpenEnv {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-export async function openRuntime(gpu: GPU, options: RuntimeOptions, env: OpenEnv): Promise<Runtime> {
-  const cacheSize = options.pipelineCacheSize;
+function checkCacheSize(cacheSize: number | undefined): void {
   if (cacheSize !== undefined && (!Number.isInteger(cacheSize) || cacheSize < 1)) {
     throw new FuseplanError('limit', `pipelineCacheSize must be a positive integer, got ${String(cacheSize)}`);
   }
+}
+
+/**
+ * A runtime on a device the caller already has (shared with tfjs, onnxruntime-web or the page):
+ * limits, features and adapter info come from the device, and destroy() leaves it alive.
+ */
+export function openOnDevice(device: GPUDevice, options: RuntimeOptions, env: OpenEnv): Runtime {
+  checkCacheSize(options.pipelineCacheSize);
+  if (typeof device !== 'object' || device === null || typeof device.createBuffer !== 'function' || typeof device.limits !== 'object') {
+    throw new FuseplanError('device', `createRuntime({ device }) needs a GPUDevice, got ${device === null ? 'null' : typeof device}`);
+  }
+  // Overrides may only tighten what this device has; requiredLimits rejects looser ones.
+  requiredLimits(device.limits, options.limits);
+  return new GpuRuntime(device, {
+    ...runtimeInit(device, options, env),
+    adapterInfo: summarize((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo),
+    ownsDevice: false,
+  });
+}
+
+function runtimeInit(device: GPUDevice, options: RuntimeOptions, env: OpenEnv) {
+  return {
+    backend: env.backend,
+    wait: env.wait,
+    limits: effectiveLimits(device.limits, options.limits),
+    features: [...device.features].map(String).sort(),
+    ...(env.onDestroy !== undefined ? { onDestroy: env.onDestroy } : {}),
+    ...(options.poolBytes !== undefined ? { poolBytes: options.poolBytes } : {}),
+    ...(options.pipelineCacheSize !== undefined ? { pipelineCacheSize: options.pipelineCacheSize } : {}),
+  };
+}
+
+export async function openRuntime(gpu: GPU, options: RuntimeOptions, env: OpenEnv): Promise<Runtime> {
+  checkCacheSize(options.pipelineCacheSize);
   const adapterOptions = options.adapter ?? (options.powerPreference !== undefined ? { powerPreference: options.powerPreference } : undefined);
   let adapter: GPUAdapter | null;
   try {
@@ -43,16 +76,7 @@ export async function openRuntime(gpu: GPU, options: RuntimeOptions, env: OpenEn
     if (e instanceof FuseplanError) throw e;
     throw new FuseplanError('device', `requestDevice() failed on ${summarize(adapter.info).description || 'the adapter'}: ${message(e)}`);
   }
-  return new GpuRuntime(device, {
-    backend: env.backend,
-    wait: env.wait,
-    limits: effectiveLimits(device.limits, options.limits),
-    adapterInfo: summarize(adapter.info),
-    features: [...device.features].map(String).sort(),
-    ...(env.onDestroy !== undefined ? { onDestroy: env.onDestroy } : {}),
-    ...(options.poolBytes !== undefined ? { poolBytes: options.poolBytes } : {}),
-    ...(options.pipelineCacheSize !== undefined ? { pipelineCacheSize: options.pipelineCacheSize } : {}),
-  });
+  return new GpuRuntime(device, { ...runtimeInit(device, options, env), adapterInfo: summarize(adapter.info) });
 }
 
 /** GPUAdapterInfo's fields are prototype getters; copy them into a plain, serializable object. */

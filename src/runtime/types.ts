@@ -4,8 +4,9 @@
  */
 import type { Executable } from '../codegen/kernel.js';
 import type { DeviceLimits } from '../ir/limits.js';
+import type { GpuTensor } from './tensor.js';
 
-export type { DeviceLimits };
+export type { DeviceLimits, GpuTensor };
 
 
 export interface AdapterSummary {
@@ -38,6 +39,12 @@ export interface RuntimeOptions {
    * when many different plans (dims that change the WGSL, strategies, models) go through one runtime.
    */
   readonly pipelineCacheSize?: number;
+  /**
+   * Run on this device instead of requesting one (a device shared with tfjs, onnxruntime-web or
+   * the page). Limits and features are read from it; adapter options are then ignored, and
+   * destroy() frees the runtime's buffers but leaves the device alive.
+   */
+  readonly device?: GPUDevice;
   /** Node only; ignored in the browser. Default 'timer'. */
   readonly wait?: WaitMode;
   readonly powerPreference?: GPUPowerPreference;
@@ -67,7 +74,15 @@ export interface ExecuteOptions {
   readonly poison?: boolean;
   /** Per-kernel GPU time via timestamp queries, where 'timestamp-query' is available. */
   readonly profile?: boolean;
+  /**
+   * Where outputs go: 'host' (default) reads them back into `outputs`; 'gpu' keeps them on the
+   * device as GpuTensors in `gpu` (no readback; call read() or dispose() on each). An object
+   * chooses per output name; outputs it does not name are read back.
+   */
+  readonly outputs?: OutputPlacement | Readonly<Record<string, OutputPlacement>>;
 }
+
+export type OutputPlacement = 'host' | 'gpu';
 
 export interface KernelTiming {
   readonly label: string;
@@ -76,7 +91,10 @@ export interface KernelTiming {
 }
 
 export interface ExecuteResult {
+  /** Outputs read back to the host (all of them unless `outputs` kept some on the GPU). */
   readonly outputs: Record<string, Float32Array>;
+  /** Outputs kept on the GPU; present only when `outputs` asked for some. The caller disposes them. */
+  readonly gpu?: Record<string, GpuTensor>;
   /** One entry per kernel in dispatch order; only with `profile` and 'timestamp-query'. */
   readonly timings?: KernelTiming[];
 }
@@ -90,6 +108,16 @@ export interface RuntimeStats {
   readonly pooledBytes: number;
   /** Compute pipelines held by the cache. */
   readonly pipelines: number;
+  /** GpuTensors alive (uploaded or kept from runs, not yet disposed); their buffers count in liveBuffers. */
+  readonly tensors: number;
+}
+
+/** Events since the runtime was created (only ever grow; stats() is what returns to a baseline). */
+export interface RuntimeCounters {
+  /** queue.submit calls: one per run, one per GpuTensor.read(). */
+  readonly submits: number;
+  /** Bind groups created; repeated runs over the same buffers reuse cached ones. */
+  readonly bindGroupsCreated: number;
 }
 
 /** What run() needs of a compiled model (src/api's CompiledModel is one). */
@@ -100,7 +128,11 @@ export interface Runnable {
   readonly inputNames: readonly string[];
 }
 
-export type Feed = Float32Array | { readonly data: Float32Array };
+/** A run's input: host values (a Float32Array or a host tensor), or a GPU tensor of this runtime. */
+export type Feed = Float32Array | { readonly data: Float32Array } | GpuTensor;
+
+/** execute()'s inputs: the host values or a GPU tensor per input name. */
+export type Input = Float32Array | GpuTensor;
 
 export interface Runtime {
   readonly backend: 'node' | 'browser';
@@ -114,18 +146,28 @@ export interface Runtime {
   readonly device: GPUDevice;
   execute(
     exe: Executable,
-    inputs: Record<string, Float32Array>,
+    inputs: Readonly<Record<string, Input>>,
     opts?: ExecuteOptions,
   ): Promise<ExecuteResult>;
   /**
    * Runs a compiled program on named inputs (Float32Array, or anything with a Float32Array `data`,
-   * e.g. the DSL's HostTensor). Every declared input must be given, and only those.
+   * e.g. the DSL's HostTensor) or GpuTensors of this runtime. Every declared input must be given,
+   * and only those.
    */
   run(program: Runnable, feeds: Readonly<Record<string, Feed>>, opts?: ExecuteOptions): Promise<ExecuteResult>;
+  /**
+   * Uploads values once and keeps them on the device (e.g. weights fed to many runs). `shape`
+   * defaults to [data.length], which then only has to match an input's length.
+   */
+  upload(data: Float32Array, shape?: readonly number[]): Promise<GpuTensor>;
   stats(): RuntimeStats;
+  counters(): RuntimeCounters;
   /** Destroys the idle pooled buffers. */
   trim(): void;
-  /** Destroys the device; idempotent. The runtime is unusable afterwards. */
+  /**
+   * Frees every buffer (GpuTensors included, which become disposed) and destroys the device if
+   * the runtime created it; idempotent. The runtime is unusable afterwards.
+   */
   destroy(): void;
   readonly destroyed: boolean;
 }

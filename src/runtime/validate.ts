@@ -6,6 +6,7 @@
 import { FuseplanError } from '../ir/errors.js';
 import type { BufferSpec, Executable } from '../codegen/kernel.js';
 import type { DeviceLimits } from '../ir/limits.js';
+import { hasExplicitShape, isGpuTensor, tensorOwner, type GpuTensor, type TensorOwner } from './tensor.js';
 import { roundUp } from './usage.js';
 
 const isFloat32Array = (x: unknown): x is Float32Array =>
@@ -18,8 +19,12 @@ function describe(x: unknown): string {
   return typeof x;
 }
 
-/** Throws FuseplanError('input') listing every problem with the named inputs of one run. */
-export function validateInputs(exe: Executable, inputs: Record<string, unknown>): void {
+/**
+ * Throws FuseplanError('input') listing every problem with the named inputs of one run. GPU tensors
+ * must belong to `owner` (the runtime running it), be alive and match the input's size, and its
+ * shape when they were given one.
+ */
+export function validateInputs(exe: Executable, inputs: Readonly<Record<string, unknown>>, owner?: TensorOwner): void {
   if (typeof inputs !== 'object' || inputs === null) {
     throw new FuseplanError('input', `inputs must be an object of Float32Arrays, got ${describe(inputs)}`);
   }
@@ -38,13 +43,32 @@ export function validateInputs(exe: Executable, inputs: Record<string, unknown>)
       continue;
     }
     const value = inputs[spec.name];
-    if (!isFloat32Array(value)) {
+    if (isGpuTensor(value)) {
+      const p = tensorProblem(value, spec.name, spec.length, spec.shape, owner) ?? writtenProblem(exe, spec.buffer, spec.name);
+      if (p !== null) problems.push(p);
+    } else if (!isFloat32Array(value)) {
       problems.push(`input "${spec.name}": expected Float32Array of ${spec.length} elements (shape ${shape}), got ${describe(value)}`);
     } else if (value.length !== spec.length) {
       problems.push(`input "${spec.name}": expected ${spec.length} elements (shape ${shape}), got ${value.length}`);
     }
   }
   if (problems.length > 0) throw new FuseplanError('input', problems.join('; '));
+}
+
+function tensorProblem(t: GpuTensor, name: string, length: number, shape: readonly number[], owner: TensorOwner | undefined): string | null {
+  const want = `[${shape.join(', ')}]`;
+  if (owner === undefined || tensorOwner(t) !== owner) return `input "${name}": the GPU tensor belongs to another runtime (upload it to this one)`;
+  if (t.disposed) return `input "${name}": the GPU tensor was disposed`;
+  if (t.length !== length) return `input "${name}": expected ${length} elements (shape ${want}), got a GPU tensor of ${t.length} (shape [${t.shape.join(', ')}])`;
+  const same = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
+  if (hasExplicitShape(t) && !same) return `input "${name}": expected shape ${want}, got a GPU tensor of shape [${t.shape.join(', ')}]`;
+  return null;
+}
+
+/** GPU tensors are bound as they are: a kernel writing the input's buffer would corrupt them. */
+function writtenProblem(exe: Executable, buffer: number, name: string): string | null {
+  const k = exe.kernels.find((k) => k.buffers.indexOf(buffer, k.buffers.length - k.writes) >= 0);
+  return k === undefined ? null : `input "${name}": kernel "${k.label}" writes its buffer, so it cannot be fed a GPU tensor (feed a Float32Array)`;
 }
 
 /** The size the runtime allocates for a buffer: contract sizes are rounded up to 4 bytes. */

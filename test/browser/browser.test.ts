@@ -33,6 +33,9 @@ interface BrowserResult {
   strategy: string;
   adapter: string;
   kernels: number;
+  runs: number;
+  residentInputs: string[];
+  liveAfterDispose: number;
   outputs: { name: string; shape: number[]; errorVsBound: number; ok: boolean }[];
 }
 
@@ -77,7 +80,7 @@ describe('examples/browser (Vite + headless Chromium, WebGPU on SwiftShader)', (
   it('bundles the browser entry without Dawn or Node modules', () => {
     const js = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js'));
     expect(js.length).toBeGreaterThan(0);
-    for (const f of js) expect(readFileSync(join(outDir, 'assets', f), 'utf8')).not.toMatch(/dawn\.node|from\s*["']webgpu["']/);
+    for (const f of js) expect(readFileSync(join(outDir, 'assets', f), 'utf8')).not.toMatch(/dawn\.node|from\s*["']webgpu["']|["']node:(fs|os|path)["']/);
   });
 
   for (const strategy of ['cost', 'none'] as const) {
@@ -87,6 +90,10 @@ describe('examples/browser (Vite + headless Chromium, WebGPU on SwiftShader)', (
       expect(result.strategy).toBe(strategy);
       expect(result.outputs.map((o) => o.name)).toEqual(['h', 'p']);
       expect(result.kernels).toBeGreaterThan(0);
+      // The weights stayed on the GPU across runs and were released after.
+      expect(result.runs).toBe(2);
+      expect(result.residentInputs).toEqual(['gamma', 'beta']);
+      expect(result.liveAfterDispose).toBe(0);
       for (const o of result.outputs) {
         expect(o.ok, `${o.name}: error ${o.errorVsBound} of its bound`).toBe(true);
         expect(o.errorVsBound).toBeLessThanOrEqual(1);

@@ -79,6 +79,24 @@ describe('device loss', () => {
     }
   });
 
+  it('GPU tensors of a lost device: runs and read() fail with FuseplanError(device); dispose() stays harmless', async () => {
+    const rt = await createRuntime();
+    try {
+      const x = await rt.upload(x8, [8]);
+      const { gpu } = await rt.run(small, { x }, { outputs: 'gpu' });
+      expect(Array.from(await gpu!.y!.read())).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
+      rt.device.destroy();
+      expect((await failure(rt.run(small, { x }))).message).toContain('device lost');
+      const e = await failure(gpu!.y!.read());
+      expect(e.code).toBe('device');
+      expect(e.message).toContain('device lost');
+      for (const t of [x, gpu!.y!, gpu!.s!]) t.dispose();
+      expect(rt.stats()).toMatchObject({ liveBuffers: 0, tensors: 0 });
+    } finally {
+      rt.destroy();
+    }
+  });
+
   it('a destroyed runtime refuses work with FuseplanError(device)', async () => {
     const rt = await createRuntime();
     rt.destroy();
@@ -118,6 +136,21 @@ describe('GPU errors caught by the error scopes', () => {
       expect(e.message).toMatch(/^run: out of memory: Out of memory allocating buffer "x"/);
       expect(rt.stats().liveBuffers).toBe(before.liveBuffers);
       expect(rt.stats().liveBytes).toBe(before.liveBytes);
+      await expectWorks(rt);
+    } finally {
+      rt.destroy();
+    }
+  });
+
+  it('a failed run that would have kept outputs on the GPU keeps nothing: no tensor, no buffer', async () => {
+    const rt = await createRuntime();
+    try {
+      await expectWorks(rt);
+      const before = rt.stats();
+      inject(rt, new GPUOutOfMemoryError('Out of memory (fake)'));
+      const e = await failure(rt.run(small, { x: x8 }, { outputs: 'gpu' }));
+      expect(e.code).toBe('device');
+      expect(rt.stats()).toMatchObject({ liveBuffers: before.liveBuffers, liveBytes: before.liveBytes, tensors: 0 });
       await expectWorks(rt);
     } finally {
       rt.destroy();

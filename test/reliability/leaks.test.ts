@@ -1,7 +1,8 @@
 /**
  * Issue 7, part 4: no leaks. Every GPU buffer the runtime creates is in stats() (in use, or idle
  * in the bounded reuse pool), 1,000 runs end where one run ended, failed runs give back what they
- * took, and the pipeline cache stays under its LRU bound while plans churn.
+ * took, the same holds with resident weights and outputs kept on the GPU once they are disposed,
+ * and the pipeline cache stays under its LRU bound while plans churn.
  * Figures are in docs/reliability.md.
  */
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,49 @@ describe('1,000 runs of one model', () => {
       console.log(`1000 runs: ${(ms / 1000).toFixed(2)} ms/run; stats after 1 run ${JSON.stringify(after1)}, after 1000 ${JSON.stringify(after)}`);
       rt.trim();
       expect(rt.stats()).toMatchObject({ liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 });
+    } finally {
+      rt.destroy();
+    }
+  });
+});
+
+describe('resident inputs and outputs kept on the GPU', () => {
+  it('1,000 runs with uploaded weights and a GPU output disposed each run end where one run ended; disposing the weights returns to zero', async () => {
+    const rt = await createRuntime();
+    try {
+      const plan = compile(net, { dims: { B: 4 }, limits: rt.limits });
+      const empty = rt.stats();
+      const w = await rt.upload(new Float32Array(128).fill(0.25), [16, 8]);
+      const b = await rt.upload(new Float32Array(8), [8]);
+      const x = new Float32Array(64).fill(0.5);
+      const once = async (): Promise<Float32Array | undefined> => {
+        const { outputs, gpu } = await rt.run(plan, { x, w, b }, { outputs: { p: 'gpu' } });
+        expect(outputs.s).toHaveLength(4);
+        gpu!.p!.dispose();
+        return outputs.s;
+      };
+      const first = await once();
+      const after1 = rt.stats();
+      // The weights are the only buffers in use between runs.
+      expect(after1).toMatchObject({ liveBuffers: 2, liveBytes: (128 + 8) * 4, tensors: 2 });
+      const t0 = performance.now();
+      for (let i = 0; i < 1000; i++) {
+        if (i % 250 === 0) {
+          const { gpu } = await rt.run(plan, { x, w, b }, { outputs: 'gpu' });
+          expect(await gpu!.s!.read()).toEqual(first);
+          for (const t of Object.values(gpu!)) t.dispose();
+        }
+        await once();
+      }
+      const ms = performance.now() - t0;
+      expect(rt.stats()).toEqual(after1);
+      console.log(`1000 resident runs: ${(ms / 1000).toFixed(2)} ms/run; stats ${JSON.stringify(after1)}`);
+      w.dispose();
+      b.dispose();
+      rt.trim();
+      // Everything but the compiled pipelines (kept for later runs) is as before the first upload.
+      expect(rt.stats()).toEqual({ ...empty, pipelines: after1.pipelines });
+      expect(rt.stats()).toMatchObject({ liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, tensors: 0 });
     } finally {
       rt.destroy();
     }
