@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import pc from 'picocolors';
 import { compile, type ExplainFormat } from '../api/compile.js';
 import { exitCodeFor, parseDims, parseStrategy, UsageError, stepProgress } from './args.js';
 import { loadModel } from './load-model.js';
@@ -8,6 +7,7 @@ import { runCommand, type RunFlags } from './run.js';
 import { benchCommand, type BenchFlags } from './bench.js';
 import { calibrateCommand, profileForExplain, type CalibrateFlags } from './calibrate.js';
 import { checkCommand } from './check.js';
+import { colorsFor } from './colors.js';
 import { explainHtml, graphLayoutAvailable, GRAPH_LAYOUT_HINT } from '../viewer/html.js';
 
 const FORMATS: readonly (ExplainFormat | 'html')[] = ['text', 'json', 'dot', 'wgsl', 'ir', 'html'];
@@ -97,7 +97,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
     const code = exitCodeFor(e);
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`${pc.red('error')}: ${msg.split('\n')[0]}\n`);
+    process.stderr.write(`${colorsFor(process.stderr).red('error')}: ${msg.split('\n')[0]}\n`);
     if (code === 2 && e instanceof Error && process.env.FUSEPLAN_DEBUG) process.stderr.write(`${e.stack}\n`);
     return code;
   }
