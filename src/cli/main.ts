@@ -59,7 +59,7 @@ function program(out: (s: string) => void): Command {
     .option('--dims <dims>', 'symbolic dim sizes, e.g. B=64,T=128')
     .option('--strategy <name>', 'cost | fuse-all | fuse-no-redundancy | none', 'cost')
     .option('--check', 'compare every output with the float64 reference and print the max relative error')
-    .option('--profile', 'print each kernel\'s GPU time (timestamp queries) and its fused operator')
+    .option('--profile', 'print each kernel\'s GPU time (timestamp queries) on a warm run, and its fused operator')
     .option('--json', 'print the result as JSON')
     .option('--seed <n>', 'seed of the random inputs', '1')
     .option('--runs <n>', 'timed runs after one warm-up', '5')

@@ -36,7 +36,7 @@ function classify(b: Block): string {
 // examples/ and node_modules, with an empty profile cache so explain plans with the default profile everywhere.
 let work = '';
 const cwd = process.cwd();
-const cacheDir = process.env.FUSEPLAN_CACHE_DIR;
+const saved = { FUSEPLAN_CACHE_DIR: process.env.FUSEPLAN_CACHE_DIR, NO_COLOR: process.env.NO_COLOR };
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'fuseplan-docs-'));
   // A project as a user has it: ES modules, and node_modules with the type declarations `check` needs.
@@ -45,6 +45,8 @@ beforeAll(() => {
   symlinkSync(join(ROOT, 'examples'), join(work, 'examples'));
   mkdirSync(join(work, 'cache'));
   process.env.FUSEPLAN_CACHE_DIR = join(work, 'cache');
+  // The docs show plain text, whatever FORCE_COLOR the test run has.
+  process.env.NO_COLOR = '1';
   for (const b of checked.filter(isTs)) {
     const name = snippetName(b);
     if (name) writeFileSync(join(work, name), b.body + '\n');
@@ -53,8 +55,10 @@ beforeAll(() => {
 });
 afterAll(() => {
   process.chdir(cwd);
-  if (cacheDir === undefined) delete process.env.FUSEPLAN_CACHE_DIR;
-  else process.env.FUSEPLAN_CACHE_DIR = cacheDir;
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
