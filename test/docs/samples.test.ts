@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureConsole, captureStderr, runCli, type CliResult } from '../support/cli-capture.js';
-import { extractBlocks, hasElisions, head, marker, matchesSample, normalize, notRunReason, parseFuseplanCommand, readDoc, replaceBodies, shellCommands, snippetName, type Block } from '../support/doc-samples.js';
+import { extractBlocks, hasElisions, head, marker, matchesSample, normalize, NOT_RUN, notRunReason, parseFuseplanCommand, readDoc, replaceBodies, shellCommands, snippetName, type Block } from '../support/doc-samples.js';
 import { typecheckSnippets } from '../support/doc-typecheck.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -133,6 +133,12 @@ describe('docs samples', () => {
     }
     expect(failures).toEqual([]);
   }, 300_000);
+
+  it('every command listed as not run appears in the docs (the list stays current)', () => {
+    const commands = checked.filter((b) => b.lang === 'sh').flatMap(shellCommands);
+    const unused = NOT_RUN.filter((n) => !commands.some((c) => n.pattern.test(c))).map((n) => String(n.pattern));
+    expect(unused).toEqual([]);
+  });
 
   it('complete programs (<!-- run: NAME.ts -->) run', async () => {
     const programs = checked.flatMap((b) => marker(b, 'run') ?? []);
