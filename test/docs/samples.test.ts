@@ -111,8 +111,8 @@ describe('docs samples', () => {
     const snippets = checked.filter(isTs).map((b) => {
       const given = marker(b, 'given');
       const name = snippetName(b) ?? `__doc_${b.doc.replace(/\W/g, '_')}_${b.line}.ts`;
-      // `given` declarations go on the snippet's first line so its line numbers stay those of the doc.
-      return { name, where: where(b), source: `${given ?? ''}\n${b.body}\n` };
+      // `given` declarations share the snippet's first line so that its line numbers stay the doc's.
+      return { name, doc: b.doc, fenceLine: b.line, source: `${given ?? ''} ${b.body}\n` };
     });
     expect(snippets.length).toBeGreaterThanOrEqual(8);
     expect(typecheckSnippets(ROOT, snippets)).toEqual([]);

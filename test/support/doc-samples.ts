@@ -64,7 +64,7 @@ export const marker = (b: Block, kind: Marker['kind']): string | undefined => b.
 
 /** The file name a TypeScript snippet stands for, if it names one. */
 export function snippetName(b: Block): string | undefined {
-  return marker(b, 'run') ?? marker(b, 'file') ?? b.body.match(/^\/\/ ([\w.-]+\.ts)\s*$/m)?.[1];
+  return marker(b, 'run') ?? marker(b, 'file') ?? b.body.split('\n')[0]!.match(/^\/\/ ([\w.-]+\.ts)\s*$/)?.[1];
 }
 
 /** Commands of a ```sh block: one a line, comments dropped. */

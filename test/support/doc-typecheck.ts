@@ -5,8 +5,9 @@ export interface Snippet {
   /** File name the snippet is checked as, relative to the repository root. */
   readonly name: string;
   readonly source: string;
-  /** Where it is written, for messages: `docs/x.md:12`. */
-  readonly where: string;
+  /** The doc it is written in and the line of its opening fence, for messages. */
+  readonly doc: string;
+  readonly fenceLine: number;
 }
 
 /**
@@ -45,7 +46,7 @@ export function typecheckSnippets(root: string, snippets: readonly Snippet[]): s
     .map((d) => {
       const s = d.file ? byPath.get(resolve(d.file.fileName)) : undefined;
       const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
-      const where = s ? `${s.where} (snippet line ${at})` : d.file ? `${d.file.fileName}:${at}` : '';
+      const where = s ? `${s.doc}:${s.fenceLine + at}` : d.file ? `${d.file.fileName}:${at}` : '';
       return `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
 }
