@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import { FuseplanError } from '../ir/errors.js';
 import { STRATEGIES, type Strategy } from '../plan/plan.js';
+import { useColor } from './colors.js';
 
 /** A mistake on the command line: exit code 1 with a one-line message. */
 export class UsageError extends Error {}
@@ -45,7 +46,7 @@ function fuseplanErrorCode(e: unknown): string | undefined {
 
 /** cli-table3 colours its borders and headers itself: plain text when stdout is not a terminal. */
 export function tableStyle(): { style: { head: string[]; border: string[] } } | Record<string, never> {
-  return process.stdout.isTTY && !('NO_COLOR' in process.env) ? {} : { style: { head: [], border: [] } };
+  return useColor(process.stdout) ? {} : { style: { head: [], border: [] } };
 }
 
 export const median = (xs: readonly number[]): number => {

@@ -5,7 +5,7 @@
  * reads the outputs back. (The cross-library suite with tfjs-webgpu lives in bench/.)
  */
 import Table from 'cli-table3';
-import pc from 'picocolors';
+import { colorsFor } from './colors.js';
 import { compile, type CompiledModel } from '../api/compile.js';
 import { randomInputs } from '../api/random-inputs.js';
 import { STRATEGIES, type Strategy } from '../plan/plan.js';
@@ -64,7 +64,7 @@ export async function benchCommand(file: string, f: BenchFlags, out: (s: string)
     for (const r of rows) {
       t.push([r.strategy, r.kernels, r.estimatedMs.toFixed(3), r.msMedian.toFixed(3), ...(base ? [`${(base / r.msMedian).toFixed(2)}x`] : []), `${(r.bytesMoved / 1024).toFixed(1)} KiB`]);
     }
-    out(`${pc.bold(m.ir.name)}  dims ${JSON.stringify(dims)}  median of ${runs} runs after ${warmup} warm-up (wall: upload, kernels, readback)\n${t.toString()}\n`);
+    out(`${colorsFor(process.stdout).bold(m.ir.name)}  dims ${JSON.stringify(dims)}  median of ${runs} runs after ${warmup} warm-up (wall: upload, kernels, readback)\n${t.toString()}\n`);
   } finally {
     gpu.destroy();
   }

@@ -5,7 +5,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import pc from 'picocolors';
+import { colorsFor } from './colors.js';
 import { calibrate, type CalibrationResult } from '../calibrate/calibrate.js';
 import { DEFAULT_PROFILE, describeKernelParams, type DeviceProfile } from '../cost/profile.js';
 import { latestProfile, loadProfile, profileFor, readProfileFile, saveProfile } from '../calibrate/profile-store.js';
@@ -25,7 +25,7 @@ export async function calibrateCommand(f: CalibrateFlags, out: (s: string) => vo
     const cached = f.force ? null : loadProfile(gpu.adapterInfo);
     if (cached !== null) {
       if (f.json) out(JSON.stringify(cached, null, 2) + '\n');
-      else out(`${pc.bold('cached profile')} ${cached.path} (calibrated ${cached.createdAt}); --force measures again\n${summary(cached.profile)}\n`);
+      else out(`${colorsFor(process.stdout).bold('cached profile')} ${cached.path} (calibrated ${cached.createdAt}); --force measures again\n${summary(cached.profile)}\n`);
       return;
     }
     const result = await withProgress((onProgress) => calibrate(gpu, { quick: f.quick === true, onProgress }));
@@ -82,7 +82,7 @@ function report(res: CalibrationResult, path: string): string {
   const m = new Table({ head: ['measurement', 'ms', 'rate'] });
   for (const x of res.measurements) m.push([x.name, x.ms.toFixed(3), x.rate === undefined ? '' : x.name.startsWith('arith') || x.name.includes('matmul') ? gflops(x.rate) : gbps(x.rate)]);
   return [
-    `${pc.bold('calibrated')} in ${(res.ms / 1000).toFixed(1)} s; copyBufferToBuffer ${gbps(res.copyBytesPerMs)}; transposed A in the matmul kernel: tiled x${res.transposedA.tiled.toFixed(2)}, skinny x${res.transposedA.skinny.toFixed(2)}`,
+    `${colorsFor(process.stdout).bold('calibrated')} in ${(res.ms / 1000).toFixed(1)} s; copyBufferToBuffer ${gbps(res.copyBytesPerMs)}; transposed A in the matmul kernel: tiled x${res.transposedA.tiled.toFixed(2)}, skinny x${res.transposedA.skinny.toFixed(2)}`,
     m.toString(),
     summary(res.profile),
     `saved to ${path}`,

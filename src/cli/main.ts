@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { Command, CommanderError } from 'commander';
-import pc from 'picocolors';
 import { compile, type ExplainFormat } from '../api/compile.js';
 import { exitCodeFor, parseDims, parseStrategy, UsageError, stepProgress } from './args.js';
 import { loadModel } from './load-model.js';
@@ -9,6 +8,7 @@ import { runCommand, type RunFlags } from './run.js';
 import { benchCommand, type BenchFlags } from './bench.js';
 import { calibrateCommand, profileForExplain, type CalibrateFlags } from './calibrate.js';
 import { checkCommand } from './check.js';
+import { colorsFor } from './colors.js';
 import { explainHtml, graphLayoutAvailable, GRAPH_LAYOUT_HINT } from '../viewer/html.js';
 import { decodePlanJSON } from '../explain/plan-json.js';
 import { savedPlanText } from '../explain/saved-plan.js';
@@ -75,7 +75,7 @@ function program(out: (s: string) => void): Command {
     .option('--dims <dims>', 'symbolic dim sizes, e.g. B=64,T=128')
     .option('--strategy <name>', 'cost | fuse-all | fuse-no-redundancy | none', 'cost')
     .option('--check', 'compare every output with the float64 reference and print the max relative error')
-    .option('--profile', 'print each kernel\'s GPU time (timestamp queries) and its fused operator')
+    .option('--profile', 'print each kernel\'s GPU time (timestamp queries) on a warm run, and its fused operator')
     .option('--json', 'print the result as JSON')
     .option('--seed <n>', 'seed of the random inputs', '1')
     .option('--runs <n>', 'timed runs after one warm-up', '5')
@@ -113,7 +113,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
     const code = exitCodeFor(e);
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`${pc.red('error')}: ${msg.split('\n')[0]}\n`);
+    process.stderr.write(`${colorsFor(process.stderr).red('error')}: ${msg.split('\n')[0]}\n`);
     if (code === 2 && e instanceof Error && process.env.FUSEPLAN_DEBUG) process.stderr.write(`${e.stack}\n`);
     return code;
   }

@@ -1,15 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli-capture.js';
 import { exitCodeFor, UsageError } from '../../src/cli/args.js';
 import { FuseplanError } from '../../src/ir/errors.js';
 
-/** Runs the CLI in-process, capturing stdout. */
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await main(args, (s) => void (out += s));
-  return { code, out };
-}
+/** Runs the CLI in-process, capturing stdout and stderr (the expected `error:` lines stay out of the log). */
+const cli = (...args: string[]): Promise<{ code: number; out: string; err: string }> => runCli(args);
 
 describe('fuseplan explain', () => {
   it('prints the text plan of an example with its operators and decisions', async () => {

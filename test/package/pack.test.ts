@@ -19,7 +19,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** The README's example, verbatim (the first ```ts block), and the plan output pasted under it. */
 const readme = readFileSync(join(repo, 'README.md'), 'utf8');
 const README_EXAMPLE = /```ts\n([\s\S]*?)```/.exec(readme)![1]! + "console.log('y.length', outputs.y?.length);\n";
-const README_OUTPUT = /prints[^\n]*\n\n```\n([\s\S]*?)```/.exec(readme)![1]!;
+const README_OUTPUT = /prints[^\n]*\n\n(?:<!--[^\n]*-->\n)?```(?:text)?\n([\s\S]*?)```/.exec(readme)![1]!;
 /** The lines of a plan that do not depend on timings or cost constants. */
 const structure = (text: string): string[] => text.split('\n').filter((l) => /^(plan |op \d|\s+members:|\s+reads:)/.test(l));
 
