@@ -113,10 +113,10 @@ describe('explain shows the profile and the kernel parameters it planned with', 
     const text = await cli('explain', 'examples/norm-block.ts', '--device-profile', path);
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/cost profile: calibrated on test/);
-    expect(text.out).toMatch(/kernel parameters: cell vec4 x8 \/ scalar x16 per invocation, reduce thread layout, row min lanes 1 \(cache <= 0\) \[from the profile\]/);
+    expect(text.out).toMatch(/kernel parameters: cell vec4 x8 \/ scalar x16 per invocation, reduce thread layout, row min lanes 1 \(cache <= 0\), literal sizes \[from the profile\]/);
     const json = JSON.parse((await cli('explain', 'examples/norm-block.ts', '--device-profile', path, '--format', 'json')).out);
     expect(json.profile).toBe('calibrated on test');
-    expect(json.kernelParameters).toEqual({ cell: { vec4PerThread: 8, scalarPerThread: 16 }, reduce: { layout: 'thread' }, row: { minLanes: 1, cacheMax: 0 }, source: 'profile' });
+    expect(json.kernelParameters).toEqual({ cell: { vec4PerThread: 8, scalarPerThread: 16 }, reduce: { layout: 'thread' }, row: { minLanes: 1, cacheMax: 0 }, indexing: 'literal', source: 'profile' });
   });
 
   it("--device-profile default, and without a cached profile: the built-in one", async () => {
