@@ -73,7 +73,7 @@ export const toIR = (m: ModelLike): ModelIR => {
  * Limits come from a device or from JSON (a cached calibration): each must be a positive integer,
  * and a kernel needs at least 4 storage bindings (a `where` reads three tensors and writes one).
  */
-export function checkLimits(limits: DeviceLimits): void {
+function checkLimits(limits: DeviceLimits): void {
   if (typeof limits !== 'object' || limits === null) throw limitError(`limits must be a DeviceLimits object (e.g. runtime.limits), got ${limits === null ? 'null' : typeof limits}`);
   for (const name of LIMIT_NAMES) {
     const v = limits[name];

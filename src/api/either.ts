@@ -15,7 +15,7 @@ import { compile, type CompileOptions, type CompiledModel, type ModelLike } from
 import { checkFeeds } from './feeds.js';
 
 /** The Left of every typed result: FuseplanErrors pass, anything else is rethrown (see above). */
-export function fuseplanErrorOrRethrow(e: unknown): FuseplanError {
+function fuseplanErrorOrRethrow(e: unknown): FuseplanError {
   if (e instanceof FuseplanError) return e;
   throw e;
 }

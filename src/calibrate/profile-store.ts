@@ -17,7 +17,7 @@ import { DEFAULT_PROFILE, ProfileDataCodec, type DeviceProfile } from '../cost/p
 import { decodeWith, describeErrors, type SameType } from '../ir/decode.js';
 import { FuseplanError } from '../ir/errors.js';
 
-export const PROFILE_FILE_VERSION = 1;
+const PROFILE_FILE_VERSION = 1;
 
 const AdapterSummaryCodec = t.intersection([
   t.type({ vendor: t.string, architecture: t.string, device: t.string, description: t.string }),
@@ -61,7 +61,7 @@ export function adapterKey(a: AdapterSummary): string {
   return raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 160);
 }
 
-export function profilePath(a: AdapterSummary, dir: string = cacheDir()): string {
+function profilePath(a: AdapterSummary, dir: string = cacheDir()): string {
   return join(dir, `profile-${adapterKey(a)}.json`);
 }
 

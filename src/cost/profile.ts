@@ -12,7 +12,7 @@ import { nonNegativeInteger, nonNegativeNumber, numberWhere, positiveInteger, po
 const share = numberWhere('a share of the maximum rate, in (0, 1]', (n) => Number.isFinite(n) && n > 0 && n <= 1);
 
 /** Each template's share of bytesPerMs (in (0, 1]; absent: 1). */
-export const BandwidthSharesCodec = t.readonly(
+const BandwidthSharesCodec = t.readonly(
   t.exact(
     t.partial({
       /** Elementwise cell kernels (vec4 or scalar, tuned items per invocation). */
@@ -28,7 +28,7 @@ export const BandwidthSharesCodec = t.readonly(
 );
 export interface BandwidthShares extends t.TypeOf<typeof BandwidthSharesCodec> {}
 
-export const MatmulParamsCodec = t.readonly(
+const MatmulParamsCodec = t.readonly(
   t.exact(
     t.partial({
       /** The 64 x 64 tiled kernel. */
@@ -50,7 +50,7 @@ export const MatmulParamsCodec = t.readonly(
 export interface MatmulParams extends t.TypeOf<typeof MatmulParamsCodec> {}
 
 /** Codegen variants per template (see docs/codegen.md); each field optional, default = codegen's. */
-export const KernelParamsCodec = t.readonly(
+const KernelParamsCodec = t.readonly(
   t.exact(
     t.partial({
       cell: t.readonly(
@@ -132,7 +132,7 @@ const parameters = t.exact(
 export const ProfileDataCodec = t.readonly(t.intersection([t.exact(t.partial({ source: t.string })), constants, parameters]), 'device profile');
 
 /** A DeviceProfile: the TypeScript type is the codec's, so the two cannot drift. */
-export const DeviceProfileCodec = t.readonly(t.intersection([t.exact(t.type({ /** Where the numbers come from: 'default ...' or the adapter they were measured on. */ source: t.string })), constants, parameters]), 'DeviceProfile');
+const DeviceProfileCodec = t.readonly(t.intersection([t.exact(t.type({ /** Where the numbers come from: 'default ...' or the adapter they were measured on. */ source: t.string })), constants, parameters]), 'DeviceProfile');
 export interface DeviceProfile extends t.TypeOf<typeof DeviceProfileCodec> {}
 
 /** Codegen's defaults, named so explain can print what a profile without `kernels` gets. */

@@ -17,7 +17,7 @@ export interface Built {
   readonly node: NodeId;
 }
 
-export const isBuilt = (x: unknown): x is Built =>
+const isBuilt = (x: unknown): x is Built =>
   typeof x === 'object' && x !== null && (x as Built).graph instanceof Graph && Number.isInteger((x as Built).node);
 
 const describe = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x);
@@ -41,7 +41,7 @@ export function graphOf(what: string, operands: readonly unknown[]): Graph {
 }
 
 /** A tensor operand's node, or a scalar constant node for a number (hash-consed by value). */
-export function nodeOf(g: Graph, x: unknown): NodeId {
+function nodeOf(g: Graph, x: unknown): NodeId {
   if (typeof x === 'number') return g.constant(x);
   return (x as Built).node;
 }
@@ -62,7 +62,7 @@ export function whereOp(c: unknown, a: unknown, b: unknown): Built {
 }
 
 /** Axes as the IR wants them: a list, or 'all' when left out. */
-export function axesOf(what: string, axes: unknown): readonly number[] | 'all' {
+function axesOf(what: string, axes: unknown): readonly number[] | 'all' {
   if (axes === undefined || axes === 'all') return 'all';
   if (typeof axes === 'number') return [axes];
   if (Array.isArray(axes) && axes.every((a) => typeof a === 'number')) return axes as number[];

@@ -58,7 +58,7 @@ const SearchJSON = t.readonly(t.type({ partitions: t.number, interestingPoints: 
 const searchMatches: SameType<t.TypeOf<typeof SearchJSON>, SearchStats> = true;
 
 /** What explainJSON writes: the plan, without the profile it was costed with. */
-export const ExplainJSONCodec = t.readonly(
+const ExplainJSONCodec = t.readonly(
   t.intersection([
     t.type({
       model: t.string,
@@ -91,7 +91,7 @@ const kernelParametersMatch: SameType<t.TypeOf<typeof KernelParametersJSON>, Ret
 void [searchMatches, kernelParametersMatch];
 
 /** A compiled model's JSON (`explain --format json`): explainJSON's fields plus the profile it was planned with. */
-export const PlanJSONCodec = t.intersection([ExplainJSONCodec, t.partial({ profile: t.string, kernelParameters: KernelParametersJSON })], 'plan');
+const PlanJSONCodec = t.intersection([ExplainJSONCodec, t.partial({ profile: t.string, kernelParameters: KernelParametersJSON })], 'plan');
 export type PlanJSON = t.TypeOf<typeof PlanJSONCodec>;
 
 /** A saved plan (the text of `fuseplan explain --format json`), or FuseplanError('format') saying which field is wrong. */

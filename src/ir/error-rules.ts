@@ -11,7 +11,7 @@
 /** One unit in the last place of an f32, relative. */
 export const F32_ULP = 2 ** -23;
 /** Smallest normal f32: devices may flush anything below it to zero. */
-export const F32_MIN_NORMAL = 2 ** -126;
+const F32_MIN_NORMAL = 2 ** -126;
 export const F32_MAX = 3.4028234663852886e38;
 
 /** A subnormal result may be flushed to zero: up to the smallest normal away. */

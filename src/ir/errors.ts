@@ -24,5 +24,4 @@ export const shapeError = (msg: string): FuseplanError => new FuseplanError('sha
 export const bindingError = (msg: string): FuseplanError => new FuseplanError('binding', msg);
 export const inputError = (msg: string): FuseplanError => new FuseplanError('input', msg);
 export const modelError = (msg: string): FuseplanError => new FuseplanError('model', msg);
-export const deviceError = (msg: string): FuseplanError => new FuseplanError('device', msg);
 export const limitError = (msg: string): FuseplanError => new FuseplanError('limit', msg);

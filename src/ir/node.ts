@@ -39,6 +39,3 @@ export type Node =
   | BroadcastNode;
 
 export type OpKind = Node['op'];
-
-/** Ops computed independently per output cell (the cell template's members). */
-export const isElementwise = (n: Node): boolean => n.op === 'unary' || n.op === 'binary' || n.op === 'where';

@@ -15,7 +15,7 @@ export type UnaryFn = (typeof UNARY_FNS)[number];
 export const BINARY_FNS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
 export type BinaryFn = (typeof BINARY_FNS)[number];
 
-export const REDUCE_FNS = ['sum', 'max', 'min'] as const;
+const REDUCE_FNS = ['sum', 'max', 'min'] as const;
 export type ReduceFn = (typeof REDUCE_FNS)[number];
 
 export interface UnaryInfo {

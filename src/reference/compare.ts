@@ -16,7 +16,7 @@
 import { F32_MAX } from '../ir/error-rules.js';
 import type { BoundedTensor } from './evaluate.js';
 
-export const SLACK = 2;
+const SLACK = 2;
 
 export interface Mismatch {
   readonly index: number;

@@ -10,10 +10,10 @@ import { LIMIT_NAMES, type DeviceLimits, type LimitName } from '../ir/limits.js'
 const smallerIsBetter = (name: LimitName): boolean => name.startsWith('min');
 
 /** Features used when present: profiling, f16 intermediates, subgroup reductions. */
-export const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;
+const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;
 
 /** Copies the limits we care about out of a GPUSupportedLimits (whose values live on a prototype). */
-export function readLimits(supported: GPUSupportedLimits): DeviceLimits {
+function readLimits(supported: GPUSupportedLimits): DeviceLimits {
   const out: Record<string, number> = {};
   for (const name of LIMIT_NAMES) out[name] = Number(supported[name]);
   return out as unknown as DeviceLimits;

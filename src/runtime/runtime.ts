@@ -17,7 +17,7 @@ import { BufferUsage, MapMode, roundUp } from './usage.js';
 import { validateExecutable, validateInputs } from './validate.js';
 
 /** Idle buffer bytes kept for reuse between runs unless RuntimeOptions.poolBytes says otherwise. */
-export const DEFAULT_POOL_BYTES = 512 * 1024 * 1024;
+const DEFAULT_POOL_BYTES = 512 * 1024 * 1024;
 
 const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 

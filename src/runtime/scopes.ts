@@ -25,7 +25,7 @@ function errorFrom(e: unknown): GPUError {
   return { message: e instanceof Error ? e.message : String(e) } as GPUError;
 }
 
-export function kindOf(err: GPUError): string {
+function kindOf(err: GPUError): string {
   const name = (err as { constructor?: { name?: string } }).constructor?.name ?? '';
   if (name.includes('OutOfMemory')) return 'out of memory';
   if (name.includes('Internal')) return 'internal error';

@@ -43,7 +43,7 @@ export async function graphLayoutAvailable(): Promise<boolean> {
 }
 
 /** Renders DOT to an SVG element's markup (no XML prolog or doctype, ready to inline in HTML). */
-export async function dotToSvg(dot: string): Promise<string> {
+async function dotToSvg(dot: string): Promise<string> {
   const instance = await loadViz();
   if (!instance) throw new Error(GRAPH_LAYOUT_HINT);
   const r = instance.render(dot, { format: 'svg', engine: 'dot' });
