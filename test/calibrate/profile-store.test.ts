@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli-capture.js';
 import { DEFAULT_PROFILE, type DeviceProfile } from '../../src/cost/profile.js';
 import { adapterKey, cacheDir, checkProfile, latestProfile, loadProfile, profileFor, readProfileFile, saveProfile } from '../../src/calibrate/profile-store.js';
 import type { AdapterSummary } from '../../src/runtime/types.js';
@@ -101,11 +101,8 @@ describe('profile store', () => {
 });
 
 describe('explain shows the profile and the kernel parameters it planned with', () => {
-  const cli = async (...args: string[]): Promise<{ code: number; out: string }> => {
-    let out = '';
-    const code = await main(args, (s) => void (out += s));
-    return { code, out };
-  };
+  // stderr captured: the commands meant to fail print `error:` lines that belong in the result.
+  const cli = (...args: string[]) => runCli(args);
 
   it('--device-profile <file>: the calibrated parameters, from the profile', async () => {
     const dir = tmp();
