@@ -1,8 +1,8 @@
 import type { NodeId } from '../ir/node.js';
-import { nodeWeight, planCost } from '../cost/op-cost.js';
+import { nodeWeight } from '../cost/op-cost.js';
 import { isScalarConst, type PlanContext } from './context.js';
 import type { Builder } from './build.js';
-import { mergeAggregates } from './magg.js';
+import { OpCostCache, partitionPlan } from './objective.js';
 import type { Memo } from './memo.js';
 import type { InterestingPoint, Partition } from './partition.js';
 
@@ -49,6 +49,7 @@ export class PartitionSearch {
     private readonly memo: Memo,
     private readonly builder: Builder,
     private readonly part: Partition,
+    readonly cache: OpCostCache = new OpCostCache(ctx),
   ) {
     const size = (id: NodeId): number => ctx.sizes[id]! * 4;
     let bytes = 0;
@@ -105,9 +106,8 @@ export class PartitionSearch {
   private evaluate(cut: ReadonlySet<string>, count = true): { ms: number; bytes: number } {
     if (count) this.evaluated++;
     const cuts = new Set([...this.part.fixedCuts, ...cut]);
-    const { ops } = this.builder.build(cuts, this.part.roots, this.part.nodes);
-    const { costs, ms } = planCost(this.ctx, mergeAggregates(this.ctx, ops), this.ctx.profile);
-    return { ms, bytes: costs.reduce((s, c) => s + c.bytesRead + c.bytesWritten, 0) };
+    const { ms, bytes } = partitionPlan(this.ctx, this.builder, this.cache, cuts, this.part.roots, this.part.nodes);
+    return { ms, bytes };
   }
 
   /**

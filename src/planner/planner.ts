@@ -10,6 +10,7 @@ import { isLeaf, makeContext, type PlanContext } from './context.js';
 import { EXHAUSTIVE_LIMIT, PartitionSearch } from './enumerate.js';
 import { bindingsOf, splitPoint } from './limits.js';
 import { mergeAggregates, mergeSiblings } from './magg.js';
+import { finishOperators, OpCostCache } from './objective.js';
 import { edgeKey, explore, type Memo } from './memo.js';
 import { findPartitions, type InterestingPoint, type Partition } from './partition.js';
 import type { Decision, FusedOp, Plan, SearchStats, Strategy } from '../plan/plan.js';
@@ -46,6 +47,7 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     search = { ...search, partitions: 0, interestingPoints: 0 };
   } else {
     const builder = new Builder(ctx, memo);
+    const cache = new OpCostCache(ctx);
     const fixed = new Set(parts.flatMap((p) => [...p.fixedCuts]));
     const chosen = new Set<string>(fixed);
     const pointReason = new Map<string, Decision['reason']>();
@@ -66,7 +68,7 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
           }
         })
         .with('cost', () => {
-          const s = new PartitionSearch(ctx, memo, builder, part);
+          const s = new PartitionSearch(ctx, memo, builder, part, cache);
           if (opts.searchBudget !== undefined) s.budget = opts.searchBudget;
           const r = s.solve();
           search = {
@@ -83,13 +85,13 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     const limitCuts = new Map<string, Decision['reason']>();
     const forcedCuts = new Map<string, Decision['reason']>();
     ops = buildWithinLimits(ctx, builder, chosen, limitCuts, forcedCuts);
-    // Multi-aggregates within each partition first, exactly as PartitionSearch priced them, then
-    // across partitions (reductions that only share inputs).
+    // Merges and kernel choices within each partition first, exactly as PartitionSearch priced
+    // them, then merges across partitions (operators that only share inputs).
     const partOf = new Map<NodeId, number>();
     for (const p of parts) for (const n of p.nodes) partOf.set(n, p.id);
-    ops = mergeAggregates(ctx, ops, (a, b) => partOf.get(a.members[0]!) === partOf.get(b.members[0]!));
-    ops = mergeAggregates(ctx, ops);
-    ops = mergeSiblings(ctx, ops);
+    ops = finishOperators(ctx, ops, cache.cost, (a, b) => partOf.get(a.members[0]!) === partOf.get(b.members[0]!));
+    ops = mergeAggregates(ctx, ops, undefined, cache.cost);
+    ops = mergeSiblings(ctx, ops, cache.cost);
     decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, limitCuts, forcedCuts));
   }
   ops = topoOrder(ops, (id) => viewOf(ctx, id)).map((o, i) => ({ ...o, id: i }));

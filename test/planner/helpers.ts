@@ -5,7 +5,7 @@ import type { Dims, ModelIR } from '../../src/ir/model.js';
 import type { NodeId } from '../../src/ir/node.js';
 import { Builder } from '../../src/planner/build.js';
 import { isScalarConst, makeContext, type PlanContext } from '../../src/planner/context.js';
-import { mergeAggregates } from '../../src/planner/magg.js';
+import { finishOperators, OpCostCache } from '../../src/planner/objective.js';
 import { explore, type Memo } from '../../src/planner/memo.js';
 import { findPartitions, type Partition } from '../../src/planner/partition.js';
 import type { Decision, FusedOp, Plan } from '../../src/plan/plan.js';
@@ -52,6 +52,7 @@ export function objective(s: Setup, cuts: Iterable<string>): number {
     groups.set(k, [...(groups.get(k) ?? []), o]);
   }
   let ms = 0;
-  for (const g of groups.values()) ms += planCost(s.ctx, mergeAggregates(s.ctx, g), s.ctx.profile).ms;
+  const cache = new OpCostCache(s.ctx);
+  for (const g of groups.values()) ms += planCost(s.ctx, finishOperators(s.ctx, g, cache.cost), s.ctx.profile).ms;
   return ms;
 }
