@@ -7,10 +7,11 @@ import { WEBGPU_DEFAULT_LIMITS } from '../ir/limits.js';
 import type { DeviceLimits } from '../ir/limits.js';
 import { Builder, viewOf } from './build.js';
 import { isLeaf, makeContext, type PlanContext } from './context.js';
-import { EXHAUSTIVE_LIMIT, PartitionSearch } from './enumerate.js';
+import { PartitionSearch } from './enumerate.js';
 import { bindingsOf, splitPoint } from './limits.js';
 import { mergeAggregates, mergeSiblings } from './magg.js';
 import { finishOperators, OpCostCache } from './objective.js';
+import { guard } from './guard.js';
 import { edgeKey, explore, type Memo } from './memo.js';
 import { findPartitions, type InterestingPoint, type Partition } from './partition.js';
 import type { Decision, FusedOp, Plan, SearchStats, Strategy } from '../plan/plan.js';
@@ -77,8 +78,13 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
             plansPruned: search.plansPruned + r.pruned,
             exhaustive: search.exhaustive && r.exhaustive,
           };
-          recordPointDecisions(part, r.cut, r.ms, s, pointReason, pointFused);
-          for (const k of r.cut) chosen.add(k);
+          const g = guard((c) => s.cost(c), memo, part, r.cut, r.ms);
+          if (g.winner !== null) {
+            for (const k of g.cut) if (!r.cut.has(k)) pointReason.set(k, { kind: 'cost', chosenMs: g.ms, alternativeMs: r.ms, by: 'guard', contender: g.winner });
+            for (const k of r.cut) if (!g.cut.has(k)) pointFused.set(k, { kind: 'cost', chosenMs: g.ms, alternativeMs: r.ms, by: 'guard', contender: g.winner });
+          }
+          recordPointDecisions(part, g.cut, g.ms, r.exhaustive, s, pointReason, pointFused);
+          for (const k of g.cut) chosen.add(k);
         })
         .exhaustive();
     }
@@ -149,6 +155,7 @@ function recordPointDecisions(
   part: Partition,
   cut: ReadonlySet<string>,
   ms: number,
+  exact: boolean,
   s: PartitionSearch,
   cutReason: Map<string, Decision['reason']>,
   fusedReason: Map<string, Decision['reason']>,
@@ -156,13 +163,15 @@ function recordPointDecisions(
   // The alternative of a cut point: the same assignment with that point fused. Of a fused point:
   // the producer materialized for real, i.e. every point on it cut (as materialize() would do) --
   // cutting one edge alone is often healed by another path fusing the producer anyway.
-  if (part.points.length > EXHAUSTIVE_LIMIT) return;
+  // Heuristic partitions get the same two costs, labelled as not proven optimal.
+  const by = exact ? 'exact' : 'heuristic';
   for (const p of part.points as InterestingPoint[]) {
+    if (cutReason.has(p.key) || fusedReason.has(p.key)) continue;
     const flipped = new Set(cut);
     if (flipped.has(p.key)) flipped.delete(p.key);
     else for (const q of part.points) if (q.producer === p.producer) flipped.add(q.key);
     const alternativeMs = s.cost(flipped);
-    (cut.has(p.key) ? cutReason : fusedReason).set(p.key, { kind: 'cost', chosenMs: ms, alternativeMs });
+    (cut.has(p.key) ? cutReason : fusedReason).set(p.key, { kind: 'cost', chosenMs: ms, alternativeMs, by });
   }
 }
 

@@ -2,6 +2,8 @@
 import { planCost } from '../../src/cost/op-cost.js';
 import { DEFAULT_PROFILE, type DeviceProfile } from '../../src/cost/profile.js';
 import type { Dims, ModelIR } from '../../src/ir/model.js';
+import { liveNodes } from '../../src/ir/model.js';
+import { planModel } from '../../src/planner/planner.js';
 import type { NodeId } from '../../src/ir/node.js';
 import { Builder } from '../../src/planner/build.js';
 import { isScalarConst, makeContext, type PlanContext } from '../../src/planner/context.js';
@@ -56,3 +58,26 @@ export function objective(s: Setup, cuts: Iterable<string>): number {
   for (const g of groups.values()) ms += planCost(s.ctx, finishOperators(s.ctx, g, cache.cost), s.ctx.profile).ms;
   return ms;
 }
+
+const REL = 1e-9;
+
+/**
+ * The cost strategy's invariant: its estimate is at most every baseline's and every single pin's.
+ * Every violation of the invariant, in words (empty when it holds).
+ */
+export function invariantViolations(model: ModelIR, dims: Dims): string[] {
+  const cost = planModel(model, dims, { strategy: 'cost' }).estimatedMs;
+  const worse = (ms: number): boolean => cost > ms * (1 + REL) + 1e-12;
+  const out: string[] = [];
+  for (const strategy of ['none', 'fuse-all', 'fuse-no-redundancy'] as const) {
+    const ms = planModel(model, dims, { strategy }).estimatedMs;
+    if (worse(ms)) out.push(`${strategy} ${ms} < cost ${cost}`);
+  }
+  for (const n of liveNodes(model)) {
+    if (n.op === 'input' || n.op === 'const' || n.op === 'reshape') continue;
+    const ms = planModel(model, dims, { strategy: 'cost', materialize: [n.id] }).estimatedMs;
+    if (worse(ms)) out.push(`materialize %${n.id} ${ms} < cost ${cost}`);
+  }
+  return out;
+}
+
