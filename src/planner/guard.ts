@@ -52,11 +52,20 @@ export function guard(
   part: Partition,
   searched: ReadonlySet<string>,
   searchedMs: number,
-): { cut: ReadonlySet<string>; ms: number; winner: string | null } {
+  launchMs: number,
+): { cut: ReadonlySet<string>; ms: number; winner: string | null; near: Contender[] } {
   let best = { cut: searched, ms: searchedMs, winner: null as string | null };
+  const priced: { c: Contender; ms: number }[] = [];
   for (const c of contenders(memo, part, searched)) {
     const ms = cost(c.cut);
+    priced.push({ c, ms });
     if (ms < best.ms - 1e-9 * Math.max(1, best.ms)) best = { cut: c.cut, ms, winner: c.name };
   }
-  return best;
+  // Pins within two launches of the best: merging across partitions (which the partition's own
+  // objective cannot see) may still make them cheaper; the planner checks those on the whole plan.
+  const near = priced
+    .filter((x) => x.c.name.startsWith('materialize') && x.ms - best.ms < 2 * launchMs && x.ms > best.ms)
+    .sort((a, b) => a.ms - b.ms)
+    .map((x) => ({ name: x.c.name, cut: new Set([...best.cut, ...x.c.cut]) }));
+  return { ...best, near };
 }
