@@ -196,7 +196,10 @@ export class PartitionSearch {
     return { cut: new Set(bestBits.map((p) => p.key)), ms: best, evaluated: this.evaluated, pruned: this.pruned, exhaustive: !this.truncated };
   }
 
-  /** Above the limit: opening plans, then flip single points while that improves (local search). */
+  /**
+   * Above the limit: the opening plans, then local search while a move improves: flip one point,
+   * or materialize / fuse a producer at once (all its points cut or all fused, as a pin would).
+   */
   private heuristic(points: readonly InterestingPoint[], fixed: ReadonlySet<string>, start?: ReadonlySet<string>): SearchResult {
     const cost = (s: ReadonlySet<string>): number => this.score(new Set([...fixed, ...s]));
     let cur = new Set<string>(start ?? []);
@@ -204,13 +207,22 @@ export class PartitionSearch {
     const all = new Set(points.map((p) => p.key));
     const allCost = cost(all);
     if (allCost < best) (best = allCost), (cur = all);
+    const groups = new Map<NodeId, string[]>();
+    for (const p of points) groups.set(p.producer, [...(groups.get(p.producer) ?? []), p.key]);
+    const moves: ((s: Set<string>) => void)[] = [];
+    for (const p of orderBySize(this.ctx, points)) moves.push((s) => void (s.has(p.key) ? s.delete(p.key) : s.add(p.key)));
+    for (const keys of groups.values()) {
+      if (keys.length < 2) continue;
+      moves.push((s) => keys.forEach((k) => s.add(k)));
+      moves.push((s) => keys.forEach((k) => s.delete(k)));
+    }
     let improved = true;
     while (improved) {
       improved = false;
-      for (const p of orderBySize(this.ctx, points)) {
+      for (const move of moves) {
         const next = new Set(cur);
-        if (next.has(p.key)) next.delete(p.key);
-        else next.add(p.key);
+        move(next);
+        if (next.size === cur.size && [...next].every((k) => cur.has(k))) continue;
         const c = cost(next);
         if (c < best - 1e-12) (best = c), (cur = next), (improved = true);
       }
