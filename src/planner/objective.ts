@@ -34,31 +34,19 @@ export class OpCostCache {
 }
 
 /**
- * Operators that more than one template's kernel can run, on the cheapest: a one-member operator
- * on the unfused kernel of its op (a matmul narrower than the tiled kernel's 64 columns pads less
- * in 16 x 16 tiles), and a row program that is one elementwise expression closed by its only
- * reduction on the cell reduction kernel (which streams at a higher bandwidth share when a lane
- * needs no row cache). The choice is the cost model's.
+ * A one-member operator may run on the unfused kernel of its op instead (template `single`): for
+ * some shapes that kernel is the cheaper one (a matmul narrower than the tiled kernel's 64 columns
+ * pads less in 16 x 16 tiles). The choice is the cost model's.
+ *
+ * (A row program that is one expression closed by its only reduction could also run as a cell
+ * reduction, which the model rates cheaper for long rows; that choice is left to the template
+ * rule, row first: the canonical SystemML plans and the lavapipe timings behind them favour the
+ * row kernel, so costing it waits on a fidelity check, see docs/planner.md "Known gaps".)
  */
-export function cheaperKernel(ctx: PlanContext, op: FusedOp, cost: CostFn): FusedOp {
-  const options: FusedOp[] = [op];
-  if (op.members.length === 1 && op.template !== 'single') options.push({ ...op, template: 'single' });
-  if (op.template === 'row' && isClosedCell(ctx, op)) options.push({ ...op, template: 'cell' });
-  let best = op;
-  for (const o of options) if (cost(o).ms < cost(best).ms) best = o;
-  return best;
-}
-
-const ELEMENTWISE = new Set(['unary', 'binary', 'where', 'broadcast']);
-/** Elementwise members closed by one reduction that is the only output (a cell reduction). */
-function isClosedCell(ctx: PlanContext, op: FusedOp): boolean {
-  const root = op.members[op.members.length - 1]!;
-  return (
-    op.outputs.length === 1 &&
-    op.outputs[0] === root &&
-    ctx.node(root).op === 'reduce' &&
-    op.members.every((m) => m === root || ELEMENTWISE.has(ctx.node(m).op))
-  );
+export function cheaperKernel(op: FusedOp, cost: CostFn): FusedOp {
+  if (op.members.length !== 1 || op.template === 'single') return op;
+  const alone: FusedOp = { ...op, template: 'single' };
+  return cost(alone).ms < cost(op).ms ? alone : op;
 }
 
 /**
@@ -70,9 +58,9 @@ function isClosedCell(ctx: PlanContext, op: FusedOp): boolean {
 export function finishOperators(ctx: PlanContext, ops: readonly FusedOp[], cost: CostFn, sameGroup?: (a: FusedOp, b: FusedOp) => boolean): FusedOp[] {
   // Kernels first, so a merge is weighed against the operators at their cheapest, then again for
   // what the merges left.
-  const kernels = ops.map((o) => cheaperKernel(ctx, o, cost));
+  const kernels = ops.map((o) => cheaperKernel(o, cost));
   const merged = mergeSiblings(ctx, mergeAggregates(ctx, kernels, sameGroup, cost), cost, sameGroup);
-  return merged.map((o) => cheaperKernel(ctx, o, cost));
+  return merged.map((o) => cheaperKernel(o, cost));
 }
 
 /** Cost and bytes moved of one partition's plan under a set of cuts (the search's objective). */

@@ -10,7 +10,8 @@
  * - row: row reductions (over the last axis of one rank >= 2 space S, keeping dims unless the
  *   reduction is the root) and elementwise members, where every member computed from a reduction
  *   has a shape inside S.
- * Each operator takes its cheapest legal template. The optimum over all M is an upper bound on
+ * Each operator takes the single kernel or its template (row before cell: the planner's one
+ * template rule that is not a costed choice, docs/planner.md "Known gaps"), whichever is cheaper. The optimum over all M is an upper bound on
  * what the planner must reach (the planner can also merge, absorb and recompute selectively).
  */
 import { opCost } from '../../src/cost/op-cost.js';
@@ -96,8 +97,10 @@ function cheapest(g: G, root: NodeId, members: ReadonlySet<NodeId>, p: DevicePro
   const op = (template: Template): FusedOp => ({ id: 0, template, members: sorted, outputs: [root], inputs: [...inputs].sort((a, b) => a - b) });
   const options: Template[] = [];
   if (sorted.length === 1) options.push('single');
-  if (isCell(g, root, sorted)) options.push('cell');
+  // The planner's template rule: an operator a row program can run is a row program (see
+  // cheaperKernel in src/planner/objective.ts); otherwise a cell kernel if legal.
   if (isRow(g, root, sorted)) options.push('row');
+  else if (isCell(g, root, sorted)) options.push('cell');
   return Math.min(Infinity, ...options.map((t) => opCost(g, op(t), p).ms));
 }
 
