@@ -1,5 +1,5 @@
 import type { NodeId } from '../ir/node.js';
-import { nodeWeight } from '../cost/op-cost.js';
+import { matmulFlops, nodeWeight } from '../cost/op-cost.js';
 import { isScalarConst, type PlanContext } from './context.js';
 import type { Builder } from './build.js';
 import { OpCostCache, partitionPlan } from './objective.js';
@@ -39,6 +39,7 @@ export class PartitionSearch {
   pruned = 0;
   private readonly staticBytes: number;
   private readonly computeMs: number;
+  private readonly minLaunches: number;
   /** Whether two reductions could merge into one multi-aggregate (then groups are not independent). */
   private readonly maggCandidates: boolean;
   /** Per producer in the partition: the edges (keys) of the consumers that can fuse it. */
@@ -57,16 +58,22 @@ export class PartitionSearch {
     for (const r of part.roots) bytes += size(r);
     this.staticBytes = bytes;
     let flops = 0;
-    let mm = 0;
+    let mmMs = 0;
+    let products = 0;
     for (const id of part.nodes) {
       const n = ctx.node(id);
       if (n.op === 'matmul') {
-        const a = ctx.shapes[n.inputs[0]!]!;
-        mm += nodeWeight(n) * ctx.sizes[id]! * a[a.length - 1]!;
+        // Each product runs in exactly one operator (no template recomputes a matmul), on the
+        // unfused kernel or the fused one: at least the cheaper of the two.
+        const time = (m: { flops: number; rate: number }): number => m.flops / m.rate;
+        mmMs += Math.min(time(matmulFlops(ctx, n, true, ctx.profile)), time(matmulFlops(ctx, n, false, ctx.profile)));
+        products++;
       } else if (n.op === 'reduce') flops += nodeWeight(n) * ctx.sizes[n.inputs[0]!]!;
       else flops += nodeWeight(n) * ctx.sizes[id]!;
     }
-    this.computeMs = flops / ctx.profile.flopsPerMs + mm / ctx.profile.matmulFlopsPerMs;
+    this.computeMs = flops / ctx.profile.flopsPerMs + mmMs;
+    // One operator holds at most one product: at least that many launches.
+    this.minLaunches = Math.max(1, products);
     const sigs = new Set<string>();
     let dup = false;
     for (const id of part.nodes) {
@@ -124,7 +131,7 @@ export class PartitionSearch {
       if ((this.fusableEdges.get(t) ?? []).every((k) => keys.has(k))) bytes += this.ctx.sizes[t]! * 4;
     }
     const p = this.ctx.profile;
-    return p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs) + TIE_MS_PER_BYTE * bytes;
+    return this.minLaunches * p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs) + TIE_MS_PER_BYTE * bytes;
   }
 
   /** Set when the evaluation budget ran out: the result is then not proven optimal. */
