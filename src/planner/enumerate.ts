@@ -40,7 +40,7 @@ export class PartitionSearch {
   private readonly staticBytes: number;
   private readonly computeMs: number;
   private readonly minLaunches: number;
-  /** Whether two reductions could merge into one multi-aggregate (then groups are not independent). */
+  /** Whether two operators could merge (multi-aggregate or siblings): then groups are not independent. */
   private readonly maggCandidates: boolean;
   /** Per producer in the partition: the edges (keys) of the consumers that can fuse it. */
   private readonly fusableEdges = new Map<NodeId, string[]>();
@@ -74,14 +74,19 @@ export class PartitionSearch {
     this.computeMs = flops / ctx.profile.flopsPerMs + mmMs;
     // One operator holds at most one product: at least that many launches.
     this.minLaunches = Math.max(1, products);
+    // Operators the objective may merge (objective.ts: reductions over one space, sibling row
+    // programs over one row space, elementwise cells over one space) couple otherwise independent
+    // groups; a signature seen twice means such a pair may exist.
     const sigs = new Set<string>();
     let dup = false;
-    for (const id of part.nodes) {
-      const n = ctx.node(id);
-      if (n.op !== 'reduce') continue;
-      const sig = `${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}`;
+    const see = (sig: string): void => {
       if (sigs.has(sig)) dup = true;
       sigs.add(sig);
+    };
+    for (const id of part.nodes) {
+      const n = ctx.node(id);
+      if (n.op === 'reduce') see(`agg|${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}`);
+      else if (n.op === 'unary' || n.op === 'binary' || n.op === 'where' || n.op === 'broadcast') see(`cell|${ctx.shapes[id]!.join('x')}`);
     }
     this.maggCandidates = dup;
     for (const h of part.nodes) {
@@ -151,8 +156,8 @@ export class PartitionSearch {
   private solveExact(points: readonly InterestingPoint[], fixed: ReadonlySet<string>): SearchResult {
     if (points.length === 0) return { cut: new Set(), ms: this.score(fixed), evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
     if (points.length > EXHAUSTIVE_LIMIT) return this.heuristic(points, fixed);
-    // Multi-aggregate merging can join operators of otherwise independent groups, so their costs
-    // would not add up: structural pruning is only exact without such candidates.
+    // Merging can join operators of otherwise independent groups, so their costs would not add
+    // up: structural pruning is only exact without merge candidates.
     const split = this.maggCandidates ? null : this.findCutSet(points, fixed);
     const ordered = split ? [...split.cutSet, ...split.groups.flat()] : orderBySize(this.ctx, points);
     const m = ordered.length;
