@@ -92,6 +92,8 @@ function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boo
         if (signature(b) !== sa || !sameGroup(a, b) || !independent(a, b)) continue;
         const m = union(a, b, sa);
         if (bindingsOf(ctx, m) > ctx.limits.maxStorageBuffersPerShaderStage) continue;
+        // A transpose reads its operand from memory: never merge in an operator that computes it.
+        if (transposesComputed(ctx, m)) continue;
         if (cost(m).ms >= cost(a).ms + cost(b).ms) continue;
         cur = cur.filter((o) => o !== a && o !== b);
         cur.splice(i, 0, m);
@@ -124,4 +126,13 @@ function union(a: FusedOp, b: FusedOp, sig: string): FusedOp {
     outputs: sorted([...a.outputs, ...b.outputs]),
     inputs: sorted([...a.inputs, ...b.inputs].filter((x) => !inside.has(x))),
   };
+}
+
+/** Whether a transpose member's operand is also a member (so it would not be read from memory). */
+function transposesComputed(ctx: PlanContext, op: FusedOp): boolean {
+  const inside = new Set(op.members);
+  return op.members.some((m) => {
+    const n = ctx.node(m);
+    return n.op === 'transpose' && inside.has(viewOf(ctx, n.inputs[0]!));
+  });
 }

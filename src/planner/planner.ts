@@ -99,7 +99,8 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
       { name: 'fuse-all', cut: fixed },
       { name: 'fuse-no-redundancy', cut: new Set([...fixed, ...parts.flatMap((p) => p.points.filter((q) => q.kind === 'multi-consumer').map((q) => q.key))]) },
     ];
-    for (const c of [...globals, ...near.slice(0, GLOBAL_GUARD_MAX)]) {
+    const guarded = strategy === 'cost' && given === null ? [...globals, ...near.slice(0, GLOBAL_GUARD_MAX)] : [];
+    for (const c of guarded) {
       const cuts = c.name.startsWith('materialize') ? new Set([...a.cuts, ...c.cut]) : new Set(c.cut);
       const b = assemble(ctx, builder, cache, partOf, cuts);
       if (b.ms >= a.ms - 1e-9 * Math.max(1, a.ms)) continue;
