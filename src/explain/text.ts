@@ -20,7 +20,11 @@ export function describeReason(d: Decision): string {
     .with({ kind: 'template' }, (r) => `template rule: ${r.rule}`)
     .with({ kind: 'limit' }, (r) => `device limit ${r.limit}: the fused kernel would need ${r.needed}, the device allows ${r.allowed}`)
     .with({ kind: 'pin' }, () => 'pinned as materialized by the user')
-    .with({ kind: 'cost' }, (r) => `cost: ${fmtMs(r.chosenMs)} as chosen vs ${fmtMs(r.alternativeMs)} if ${d.outcome === 'cut' ? 'fused' : 'materialized'}`)
+    .with({ kind: 'cost' }, (r) => {
+      const vs = `${fmtMs(r.chosenMs)} as chosen vs ${fmtMs(r.alternativeMs)}`;
+      if (r.by === 'guard') return `cost (guard: ${r.contender ?? 'a baseline'} beat the search's plan): ${vs} for the search's plan`;
+      return `cost${r.by === 'heuristic' ? ' (heuristic search, not proven optimal)' : ''}: ${vs} if ${d.outcome === 'cut' ? 'fused' : 'materialized'}`;
+    })
     .with({ kind: 'strategy' }, (r) => `strategy ${r.strategy}`)
     .with({ kind: 'output' }, () => 'model output')
     .exhaustive();

@@ -44,9 +44,24 @@ export type DecisionReason =
   | { readonly kind: 'template'; readonly rule: string } // no template can fuse this edge
   | { readonly kind: 'limit'; readonly limit: string; readonly needed: number; readonly allowed: number }
   | { readonly kind: 'pin' } // the user pinned the producer as materialized
-  | { readonly kind: 'cost'; readonly chosenMs: number; readonly alternativeMs: number } // interesting point decided by cost
+  | CostReason // interesting point decided by cost
   | { readonly kind: 'strategy'; readonly strategy: Strategy } // the heuristic strategy's rule
   | { readonly kind: 'output' }; // a model output is always materialized
+
+/**
+ * A decision the cost model made: the plan's estimate as chosen and with this one decision
+ * reversed. `by` says which part of the search made it: the exact walk (the default when absent),
+ * the heuristic local search (partitions above the exhaustive limit or past the search budget,
+ * so not proven optimal), or the guard that replaced the search's plan of a partition by a
+ * cheaper baseline or pinned plan (`contender` names it).
+ */
+export interface CostReason {
+  readonly kind: 'cost';
+  readonly chosenMs: number;
+  readonly alternativeMs: number;
+  readonly by?: 'exact' | 'heuristic' | 'guard';
+  readonly contender?: string;
+}
 
 export interface Decision {
   readonly producer: NodeId;

@@ -1,8 +1,8 @@
 import type { NodeId } from '../ir/node.js';
-import { nodeWeight, planCost } from '../cost/op-cost.js';
+import { matmulFlops, nodeWeight } from '../cost/op-cost.js';
 import { isScalarConst, type PlanContext } from './context.js';
 import type { Builder } from './build.js';
-import { mergeAggregates } from './magg.js';
+import { OpCostCache, partitionPlan } from './objective.js';
 import type { Memo } from './memo.js';
 import type { InterestingPoint, Partition } from './partition.js';
 
@@ -39,7 +39,8 @@ export class PartitionSearch {
   pruned = 0;
   private readonly staticBytes: number;
   private readonly computeMs: number;
-  /** Whether two reductions could merge into one multi-aggregate (then groups are not independent). */
+  private readonly minLaunches: number;
+  /** Whether two operators could merge (multi-aggregate or siblings): then groups are not independent. */
   private readonly maggCandidates: boolean;
   /** Per producer in the partition: the edges (keys) of the consumers that can fuse it. */
   private readonly fusableEdges = new Map<NodeId, string[]>();
@@ -49,6 +50,7 @@ export class PartitionSearch {
     private readonly memo: Memo,
     private readonly builder: Builder,
     private readonly part: Partition,
+    readonly cache: OpCostCache = new OpCostCache(ctx),
   ) {
     const size = (id: NodeId): number => ctx.sizes[id]! * 4;
     let bytes = 0;
@@ -56,24 +58,35 @@ export class PartitionSearch {
     for (const r of part.roots) bytes += size(r);
     this.staticBytes = bytes;
     let flops = 0;
-    let mm = 0;
+    let mmMs = 0;
+    let products = 0;
     for (const id of part.nodes) {
       const n = ctx.node(id);
       if (n.op === 'matmul') {
-        const a = ctx.shapes[n.inputs[0]!]!;
-        mm += nodeWeight(n) * ctx.sizes[id]! * a[a.length - 1]!;
+        // Each product runs in exactly one operator (no template recomputes a matmul), on the
+        // unfused kernel or the fused one: at least the cheaper of the two.
+        const time = (m: { flops: number; rate: number }): number => m.flops / m.rate;
+        mmMs += Math.min(time(matmulFlops(ctx, n, true, ctx.profile)), time(matmulFlops(ctx, n, false, ctx.profile)));
+        products++;
       } else if (n.op === 'reduce') flops += nodeWeight(n) * ctx.sizes[n.inputs[0]!]!;
       else flops += nodeWeight(n) * ctx.sizes[id]!;
     }
-    this.computeMs = flops / ctx.profile.flopsPerMs + mm / ctx.profile.matmulFlopsPerMs;
+    this.computeMs = flops / ctx.profile.flopsPerMs + mmMs;
+    // One operator holds at most one product: at least that many launches.
+    this.minLaunches = Math.max(1, products);
+    // Operators the objective may merge (objective.ts: reductions over one space, sibling row
+    // programs over one row space, elementwise cells over one space) couple otherwise independent
+    // groups; a signature seen twice means such a pair may exist.
     const sigs = new Set<string>();
     let dup = false;
-    for (const id of part.nodes) {
-      const n = ctx.node(id);
-      if (n.op !== 'reduce') continue;
-      const sig = `${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}`;
+    const see = (sig: string): void => {
       if (sigs.has(sig)) dup = true;
       sigs.add(sig);
+    };
+    for (const id of part.nodes) {
+      const n = ctx.node(id);
+      if (n.op === 'reduce') see(`agg|${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}`);
+      else if (n.op === 'unary' || n.op === 'binary' || n.op === 'where' || n.op === 'broadcast') see(`cell|${ctx.shapes[id]!.join('x')}`);
     }
     this.maggCandidates = dup;
     for (const h of part.nodes) {
@@ -105,9 +118,8 @@ export class PartitionSearch {
   private evaluate(cut: ReadonlySet<string>, count = true): { ms: number; bytes: number } {
     if (count) this.evaluated++;
     const cuts = new Set([...this.part.fixedCuts, ...cut]);
-    const { ops } = this.builder.build(cuts, this.part.roots, this.part.nodes);
-    const { costs, ms } = planCost(this.ctx, mergeAggregates(this.ctx, ops), this.ctx.profile);
-    return { ms, bytes: costs.reduce((s, c) => s + c.bytesRead + c.bytesWritten, 0) };
+    const { ms, bytes } = partitionPlan(this.ctx, this.builder, this.cache, cuts, this.part.roots, this.part.nodes);
+    return { ms, bytes };
   }
 
   /**
@@ -124,7 +136,7 @@ export class PartitionSearch {
       if ((this.fusableEdges.get(t) ?? []).every((k) => keys.has(k))) bytes += this.ctx.sizes[t]! * 4;
     }
     const p = this.ctx.profile;
-    return p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs) + TIE_MS_PER_BYTE * bytes;
+    return this.minLaunches * p.launchMs + Math.max(bytes / p.bytesPerMs, this.computeMs) + TIE_MS_PER_BYTE * bytes;
   }
 
   /** Set when the evaluation budget ran out: the result is then not proven optimal. */
@@ -144,8 +156,8 @@ export class PartitionSearch {
   private solveExact(points: readonly InterestingPoint[], fixed: ReadonlySet<string>): SearchResult {
     if (points.length === 0) return { cut: new Set(), ms: this.score(fixed), evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
     if (points.length > EXHAUSTIVE_LIMIT) return this.heuristic(points, fixed);
-    // Multi-aggregate merging can join operators of otherwise independent groups, so their costs
-    // would not add up: structural pruning is only exact without such candidates.
+    // Merging can join operators of otherwise independent groups, so their costs would not add
+    // up: structural pruning is only exact without merge candidates.
     const split = this.maggCandidates ? null : this.findCutSet(points, fixed);
     const ordered = split ? [...split.cutSet, ...split.groups.flat()] : orderBySize(this.ctx, points);
     const m = ordered.length;
@@ -196,7 +208,10 @@ export class PartitionSearch {
     return { cut: new Set(bestBits.map((p) => p.key)), ms: best, evaluated: this.evaluated, pruned: this.pruned, exhaustive: !this.truncated };
   }
 
-  /** Above the limit: opening plans, then flip single points while that improves (local search). */
+  /**
+   * Above the limit: the opening plans, then local search while a move improves: flip one point,
+   * or materialize / fuse a producer at once (all its points cut or all fused, as a pin would).
+   */
   private heuristic(points: readonly InterestingPoint[], fixed: ReadonlySet<string>, start?: ReadonlySet<string>): SearchResult {
     const cost = (s: ReadonlySet<string>): number => this.score(new Set([...fixed, ...s]));
     let cur = new Set<string>(start ?? []);
@@ -204,13 +219,22 @@ export class PartitionSearch {
     const all = new Set(points.map((p) => p.key));
     const allCost = cost(all);
     if (allCost < best) (best = allCost), (cur = all);
+    const groups = new Map<NodeId, string[]>();
+    for (const p of points) groups.set(p.producer, [...(groups.get(p.producer) ?? []), p.key]);
+    const moves: ((s: Set<string>) => void)[] = [];
+    for (const p of orderBySize(this.ctx, points)) moves.push((s) => void (s.has(p.key) ? s.delete(p.key) : s.add(p.key)));
+    for (const keys of groups.values()) {
+      if (keys.length < 2) continue;
+      moves.push((s) => keys.forEach((k) => s.add(k)));
+      moves.push((s) => keys.forEach((k) => s.delete(k)));
+    }
     let improved = true;
     while (improved) {
       improved = false;
-      for (const p of orderBySize(this.ctx, points)) {
+      for (const move of moves) {
         const next = new Set(cur);
-        if (next.has(p.key)) next.delete(p.key);
-        else next.add(p.key);
+        move(next);
+        if (next.size === cur.size && [...next].every((k) => cur.has(k))) continue;
         const c = cost(next);
         if (c < best - 1e-12) (best = c), (cur = next), (improved = true);
       }

@@ -13,23 +13,26 @@ import type { FusedOp } from '../plan/plan.js';
  * and the merged kernel stays within the storage-binding limit. `sameGroup` restricts which pairs
  * may merge (the planner merges within partitions first, as the search priced them).
  */
-export function mergeAggregates(ctx: PlanContext, ops: readonly FusedOp[], sameGroup: (a: FusedOp, b: FusedOp) => boolean = () => true): FusedOp[] {
-  return mergeOperators(ctx, ops, false, sameGroup);
+export function mergeAggregates(ctx: PlanContext, ops: readonly FusedOp[], sameGroup: (a: FusedOp, b: FusedOp) => boolean = () => true, cost: OpCostFn = defaultCost(ctx)): FusedOp[] {
+  return mergeOperators(ctx, ops, false, sameGroup, cost);
 }
 
+type OpCostFn = (op: FusedOp) => { readonly ms: number };
+const defaultCost = (ctx: PlanContext): OpCostFn => (op) => opCost(ctx, op, ctx.profile);
+
 /**
- * Horizontal fusion of siblings, after the search: row programs over the same row space, and
+ * Horizontal fusion of siblings: row programs over the same row space, and
  * elementwise cell operators over the same iteration space, that neither depend on each other,
  * become one operator with both outputs when that is cheaper (shared inputs and shared members
  * are then read and computed once; e.g. a softmax's probabilities and its cross-entropy).
- * Applied to the final plan only: merging across independent groups would void the search's
- * structural pruning, and it can only lower the plan's cost.
+ * The search prices these merges within a partition (objective.ts); the planner then merges across
+ * partitions too, which can only lower the plan's cost.
  */
-export function mergeSiblings(ctx: PlanContext, ops: readonly FusedOp[]): FusedOp[] {
-  return mergeOperators(ctx, ops, true, () => true);
+export function mergeSiblings(ctx: PlanContext, ops: readonly FusedOp[], cost: OpCostFn = defaultCost(ctx), sameGroup: (a: FusedOp, b: FusedOp) => boolean = () => true): FusedOp[] {
+  return mergeOperators(ctx, ops, true, sameGroup, cost);
 }
 
-function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boolean, sameGroup: (a: FusedOp, b: FusedOp) => boolean): FusedOp[] {
+function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boolean, sameGroup: (a: FusedOp, b: FusedOp) => boolean, cost: OpCostFn): FusedOp[] {
   let cur = ops.slice();
   const sigs = new Map<FusedOp, string | null>();
   const signature = (o: FusedOp): string | null => {
@@ -90,8 +93,9 @@ function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boo
         if (signature(b) !== sa || !sameGroup(a, b) || !independent(a, b)) continue;
         const m = union(a, b, sa);
         if (bindingsOf(ctx, m) > ctx.limits.maxStorageBuffersPerShaderStage) continue;
-        const p = ctx.profile;
-        if (opCost(ctx, m, p).ms >= opCost(ctx, a, p).ms + opCost(ctx, b, p).ms) continue;
+        // A transpose reads its operand from memory: never merge in an operator that computes it.
+        if (transposesComputed(ctx, m)) continue;
+        if (cost(m).ms >= cost(a).ms + cost(b).ms) continue;
         cur = cur.filter((o) => o !== a && o !== b);
         cur.splice(i, 0, m);
         merged = true;
@@ -123,4 +127,13 @@ function union(a: FusedOp, b: FusedOp, sig: string): FusedOp {
     outputs: sorted([...a.outputs, ...b.outputs]),
     inputs: sorted([...a.inputs, ...b.inputs].filter((x) => !inside.has(x))),
   };
+}
+
+/** Whether a transpose member's operand is also a member (so it would not be read from memory). */
+function transposesComputed(ctx: PlanContext, op: FusedOp): boolean {
+  const inside = new Set(op.members);
+  return op.members.some((m) => {
+    const n = ctx.node(m);
+    return n.op === 'transpose' && inside.has(viewOf(ctx, n.inputs[0]!));
+  });
 }

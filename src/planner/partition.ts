@@ -6,7 +6,14 @@ import { edgeKey, type Memo } from './memo.js';
 export interface InterestingPoint {
   readonly consumer: NodeId;
   readonly producer: NodeId;
-  readonly kind: 'multi-consumer' | 'template-switch';
+  /**
+   * multi-consumer: an edge of a node with several uses; template-switch: a row plan would absorb
+   * a producer that has no row plan; recompute: a single-use edge whose fusion evaluates the
+   * producer more often than once per element (a matmul prologue, once per tile load; a producer
+   * broadcast over a larger space; a row program recomputing element values per phase) or where
+   * the consumer's plans fusing it belong to different templates (the node's plan is a choice).
+   */
+  readonly kind: 'multi-consumer' | 'template-switch' | 'recompute';
   readonly key: string;
 }
 
@@ -75,13 +82,30 @@ export function findPartitions(ctx: PlanContext, memo: Memo): Partition[] {
         for (const h of consumersIn) points.push({ consumer: h, producer: c, kind: 'multi-consumer', key: edgeKey(h, c) });
       } else {
         for (const h of consumersIn) {
-          const rowRef = (memo.entries.get(h) ?? []).some((e) => e.template === 'row' && e.refs.includes(c));
-          const childRow = (memo.entries.get(c) ?? []).some((e) => e.template === 'row');
-          if (rowRef && !childRow) points.push({ consumer: h, producer: c, kind: 'template-switch', key: edgeKey(h, c) });
+          const kind = singleUseKind(ctx, memo, h, c);
+          if (kind !== null) points.push({ consumer: h, producer: c, kind, key: edgeKey(h, c) });
         }
       }
     }
     parts.push({ id: parts.length, nodes, roots, inputs: [...inputs].sort((a, b) => a - b), materializationPoints: matPoints, points, fixedCuts });
   }
   return parts;
+}
+
+/**
+ * Whether fusing the only use of `c` into `h` is a decision: it can cost more than reading `c`
+ * from memory (recomputation) or changes which template covers `h`. Otherwise fusing dominates
+ * (same evaluations, one write, one read and one launch fewer) and the edge is not searched.
+ */
+function singleUseKind(ctx: PlanContext, memo: Memo, h: NodeId, c: NodeId): InterestingPoint['kind'] | null {
+  const refs = (memo.entries.get(h) ?? []).filter((e) => e.refs.includes(c));
+  const childRow = (memo.entries.get(c) ?? []).some((e) => e.template === 'row');
+  const rowRef = refs.some((e) => e.template === 'row');
+  if (rowRef && !childRow) return 'template-switch';
+  if (ctx.node(h).op === 'matmul' || rowRef) return 'recompute';
+  // A product with an epilogue runs on the tiled kernel; alone it may take the cheaper unfused one.
+  if (ctx.node(c).op === 'matmul') return 'recompute';
+  if (ctx.sizes[c]! < ctx.sizes[h]!) return 'recompute';
+  if (new Set(refs.map((e) => e.template)).size > 1) return 'recompute';
+  return null;
 }

@@ -8,9 +8,11 @@ import type { DeviceLimits } from '../ir/limits.js';
 import { aliasBase } from '../ir/alias.js';
 import { Builder } from './build.js';
 import { isLeaf, makeContext, type PlanContext } from './context.js';
-import { EXHAUSTIVE_LIMIT, PartitionSearch } from './enumerate.js';
+import { PartitionSearch } from './enumerate.js';
 import { bindingsOf, splitPoint } from './limits.js';
 import { mergeAggregates, mergeSiblings } from './magg.js';
+import { finishOperators, OpCostCache } from './objective.js';
+import { guard, type Contender } from './guard.js';
 import { edgeKey, explore, type Memo } from './memo.js';
 import { findPartitions, type InterestingPoint, type Partition } from './partition.js';
 import type { Decision, FusedOp, Plan, SearchStats, Strategy } from '../plan/plan.js';
@@ -47,11 +49,13 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     search = { ...search, partitions: 0, interestingPoints: 0 };
   } else {
     const builder = new Builder(ctx, memo);
+    const cache = new OpCostCache(ctx);
     const fixed = new Set(parts.flatMap((p) => [...p.fixedCuts]));
     const chosen = new Set<string>(fixed);
     const pointReason = new Map<string, Decision['reason']>();
     const pointFused = new Map<string, Decision['reason']>();
     const given = opts.cuts === undefined ? null : new Set(opts.cuts);
+    const near: Contender[] = [];
     for (const part of parts) {
       if (given !== null) {
         for (const p of part.points) (given.has(p.key) ? (chosen.add(p.key), pointReason) : pointFused).set(p.key, { kind: 'strategy', strategy });
@@ -67,7 +71,7 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
           }
         })
         .with('cost', () => {
-          const s = new PartitionSearch(ctx, memo, builder, part);
+          const s = new PartitionSearch(ctx, memo, builder, part, cache);
           if (opts.searchBudget !== undefined) s.budget = opts.searchBudget;
           const r = s.solve();
           search = {
@@ -76,22 +80,38 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
             plansPruned: search.plansPruned + r.pruned,
             exhaustive: search.exhaustive && r.exhaustive,
           };
-          recordPointDecisions(part, r.cut, r.ms, s, pointReason, pointFused);
-          for (const k of r.cut) chosen.add(k);
+          const g = guard((c) => s.cost(c), memo, part, r.cut, r.ms, ctx.profile.launchMs);
+          near.push(...g.near);
+          if (g.winner !== null) {
+            for (const k of g.cut) if (!r.cut.has(k)) pointReason.set(k, { kind: 'cost', chosenMs: g.ms, alternativeMs: r.ms, by: 'guard', contender: g.winner });
+            for (const k of r.cut) if (!g.cut.has(k)) pointFused.set(k, { kind: 'cost', chosenMs: g.ms, alternativeMs: r.ms, by: 'guard', contender: g.winner });
+          }
+          recordPointDecisions(part, g.cut, g.ms, r.exhaustive, s, pointReason, pointFused);
+          for (const k of g.cut) chosen.add(k);
         })
         .exhaustive();
     }
-    const limitCuts = new Map<string, Decision['reason']>();
-    const forcedCuts = new Map<string, Decision['reason']>();
-    ops = buildWithinLimits(ctx, builder, chosen, limitCuts, forcedCuts);
-    // Multi-aggregates within each partition first, exactly as PartitionSearch priced them, then
-    // across partitions (reductions that only share inputs).
     const partOf = new Map<NodeId, number>();
     for (const p of parts) for (const n of p.nodes) partOf.set(n, p.id);
-    ops = mergeAggregates(ctx, ops, (a, b) => partOf.get(a.members[0]!) === partOf.get(b.members[0]!));
-    ops = mergeAggregates(ctx, ops);
-    ops = mergeSiblings(ctx, ops);
-    decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, limitCuts, forcedCuts));
+    let a = assemble(ctx, builder, cache, partOf, chosen);
+    // The global guard: a pin the partition's search priced within two launches of its best may win
+    // once operators merge across partitions; those few are priced on the whole plan.
+    const globals: Contender[] = [
+      { name: 'fuse-all', cut: fixed },
+      { name: 'fuse-no-redundancy', cut: new Set([...fixed, ...parts.flatMap((p) => p.points.filter((q) => q.kind === 'multi-consumer').map((q) => q.key))]) },
+    ];
+    const guarded = strategy === 'cost' && given === null ? [...globals, ...near.slice(0, GLOBAL_GUARD_MAX)] : [];
+    for (const c of guarded) {
+      const cuts = c.name.startsWith('materialize') ? new Set([...a.cuts, ...c.cut]) : new Set(c.cut);
+      const b = assemble(ctx, builder, cache, partOf, cuts);
+      if (b.ms >= a.ms - 1e-9 * Math.max(1, a.ms)) continue;
+      const reason = { kind: 'cost', chosenMs: b.ms, alternativeMs: a.ms, by: 'guard', contender: `${c.name} (with merges across partitions)` } as const;
+      for (const k of cuts) if (!a.cuts.has(k)) pointReason.set(k, reason);
+      for (const k of a.cuts) if (!cuts.has(k)) pointFused.set(k, reason);
+      a = b;
+    }
+    ops = a.ops;
+    decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, a.limitCuts, a.forcedCuts));
   }
   ops = topoOrder(ops, (id) => aliasBase(ctx, id)).map((o, i) => ({ ...o, id: i }));
   for (const o of model.outputs) decisions.push({ producer: o.node, outcome: 'cut', reason: { kind: 'output' } });
@@ -110,6 +130,26 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     planningMs: performance.now() - t0,
     search,
   };
+}
+
+/** Contenders the global guard prices on the whole plan, at most. */
+const GLOBAL_GUARD_MAX = 16;
+
+/**
+ * The whole plan for a set of cuts: construction within the device limits, merges and kernel
+ * choices within each partition (exactly as PartitionSearch priced them), then merges across
+ * partitions (operators that only share inputs).
+ */
+function assemble(ctx: PlanContext, builder: Builder, cache: OpCostCache, partOf: ReadonlyMap<NodeId, number>, cuts: ReadonlySet<string>) {
+  const limitCuts = new Map<string, Decision['reason']>();
+  const forcedCuts = new Map<string, Decision['reason']>();
+  const all = new Set(cuts);
+  let ops = buildWithinLimits(ctx, builder, all, limitCuts, forcedCuts);
+  ops = finishOperators(ctx, ops, cache.cost, (a, b) => partOf.get(a.members[0]!) === partOf.get(b.members[0]!));
+  ops = mergeAggregates(ctx, ops, undefined, cache.cost);
+  ops = mergeSiblings(ctx, ops, cache.cost);
+  const ms = ops.reduce((s, o) => s + cache.cost(o).ms, 0);
+  return { ops, ms, cuts: all as ReadonlySet<string>, limitCuts, forcedCuts };
 }
 
 function unfused(ctx: PlanContext): FusedOp[] {
@@ -148,6 +188,7 @@ function recordPointDecisions(
   part: Partition,
   cut: ReadonlySet<string>,
   ms: number,
+  exact: boolean,
   s: PartitionSearch,
   cutReason: Map<string, Decision['reason']>,
   fusedReason: Map<string, Decision['reason']>,
@@ -155,13 +196,15 @@ function recordPointDecisions(
   // The alternative of a cut point: the same assignment with that point fused. Of a fused point:
   // the producer materialized for real, i.e. every point on it cut (as materialize() would do) --
   // cutting one edge alone is often healed by another path fusing the producer anyway.
-  if (part.points.length > EXHAUSTIVE_LIMIT) return;
+  // Heuristic partitions get the same two costs, labelled as not proven optimal.
+  const by = exact ? 'exact' : 'heuristic';
   for (const p of part.points as InterestingPoint[]) {
+    if (cutReason.has(p.key) || fusedReason.has(p.key)) continue;
     const flipped = new Set(cut);
     if (flipped.has(p.key)) flipped.delete(p.key);
     else for (const q of part.points) if (q.producer === p.producer) flipped.add(q.key);
     const alternativeMs = s.cost(flipped);
-    (cut.has(p.key) ? cutReason : fusedReason).set(p.key, { kind: 'cost', chosenMs: ms, alternativeMs });
+    (cut.has(p.key) ? cutReason : fusedReason).set(p.key, { kind: 'cost', chosenMs: ms, alternativeMs, by });
   }
 }
 

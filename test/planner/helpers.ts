@@ -2,10 +2,12 @@
 import { planCost } from '../../src/cost/op-cost.js';
 import { DEFAULT_PROFILE, type DeviceProfile } from '../../src/cost/profile.js';
 import type { Dims, ModelIR } from '../../src/ir/model.js';
+import { liveNodes } from '../../src/ir/model.js';
+import { planModel } from '../../src/planner/planner.js';
 import type { NodeId } from '../../src/ir/node.js';
 import { Builder } from '../../src/planner/build.js';
 import { isScalarConst, makeContext, type PlanContext } from '../../src/planner/context.js';
-import { mergeAggregates } from '../../src/planner/magg.js';
+import { finishOperators, OpCostCache } from '../../src/planner/objective.js';
 import { explore, type Memo } from '../../src/planner/memo.js';
 import { findPartitions, type Partition } from '../../src/planner/partition.js';
 import type { Decision, FusedOp, Plan } from '../../src/plan/plan.js';
@@ -52,6 +54,30 @@ export function objective(s: Setup, cuts: Iterable<string>): number {
     groups.set(k, [...(groups.get(k) ?? []), o]);
   }
   let ms = 0;
-  for (const g of groups.values()) ms += planCost(s.ctx, mergeAggregates(s.ctx, g), s.ctx.profile).ms;
+  const cache = new OpCostCache(s.ctx);
+  for (const g of groups.values()) ms += planCost(s.ctx, finishOperators(s.ctx, g, cache.cost), s.ctx.profile).ms;
   return ms;
 }
+
+const REL = 1e-9;
+
+/**
+ * The cost strategy's invariant: its estimate is at most every baseline's and every single pin's.
+ * Every violation of the invariant, in words (empty when it holds).
+ */
+export function invariantViolations(model: ModelIR, dims: Dims): string[] {
+  const cost = planModel(model, dims, { strategy: 'cost' }).estimatedMs;
+  const worse = (ms: number): boolean => cost > ms * (1 + REL) + 1e-12;
+  const out: string[] = [];
+  for (const strategy of ['none', 'fuse-all', 'fuse-no-redundancy'] as const) {
+    const ms = planModel(model, dims, { strategy }).estimatedMs;
+    if (worse(ms)) out.push(`${strategy} ${ms} < cost ${cost}`);
+  }
+  for (const n of liveNodes(model)) {
+    if (n.op === 'input' || n.op === 'const' || n.op === 'reshape') continue;
+    const ms = planModel(model, dims, { strategy: 'cost', materialize: [n.id] }).estimatedMs;
+    if (worse(ms)) out.push(`materialize %${n.id} ${ms} < cost ${cost}`);
+  }
+  return out;
+}
+
