@@ -134,6 +134,6 @@ function transposesComputed(ctx: PlanContext, op: FusedOp): boolean {
   const inside = new Set(op.members);
   return op.members.some((m) => {
     const n = ctx.node(m);
-    return n.op === 'transpose' && inside.has(viewOf(ctx, n.inputs[0]!));
+    return n.op === 'transpose' && inside.has(aliasBase(ctx, n.inputs[0]!));
   });
 }
