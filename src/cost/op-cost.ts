@@ -58,7 +58,7 @@ export function isTwoPass(outputs: number, reduced: number, perItem = 1, layout:
 const pow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 /** Lanes per row and whether a lane caches its share of a row: row.ts's rule. */
-export function rowLayout(rows: number, cols: number, minLanes: number, cacheMax: number): { lanes: number; caching: boolean } {
+function rowLayout(rows: number, cols: number, minLanes: number, cacheMax: number): { lanes: number; caching: boolean } {
   const lanes = Math.min(WORKGROUP, pow2(Math.ceil(minLanes / rows)), pow2(Math.ceil(cols / 4)));
   return { lanes, caching: pow2(Math.ceil(cols / lanes)) <= cacheMax };
 }

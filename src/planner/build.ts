@@ -1,3 +1,4 @@
+import { match } from 'ts-pattern';
 import { aliasBase } from '../ir/alias.js';
 import type { NodeId } from '../ir/node.js';
 import { sameConcrete, type ConcreteShape } from '../ir/shape.js';
@@ -115,6 +116,8 @@ export class Builder {
    */
   private serves(parent: MemoEntry, parentNode: NodeId, ref: NodeId, child: MemoEntry): boolean {
     if (child.closed) return false;
+    // A switch, not match(): this runs per entry and reference for every costed plan, and the
+    // compiler already rejects a missing template here (the function must return a boolean).
     switch (parent.template) {
       case 'cell':
         return child.template === 'cell';
@@ -304,33 +307,32 @@ export function computedFrom(ctx: PlanContext, m: NodeId, x: NodeId): boolean {
 }
 
 /** Whether operator `a`'s kernel can store member `m` (it evaluates m over m's full shape). */
-export function canWrite(ctx: PlanContext, a: FusedOp, m: NodeId): boolean {
+function canWrite(ctx: PlanContext, a: FusedOp, m: NodeId): boolean {
   const shape = ctx.shapes[m]!;
   const node = ctx.node(m);
   if (node.op === 'reduce' && a.template !== 'row') return false;
-  switch (a.template) {
-    case 'cell': {
+  return match(a.template)
+    .with('cell', () => {
       // Cell kernels with a reduction only store the reduction.
       if (a.members.some((x) => ctx.node(x).op === 'reduce')) return false;
-      const space = ctx.shapes[a.outputs[0]!]!;
-      return sameShape(shape, space);
-    }
-    case 'row': {
+      return sameShape(shape, ctx.shapes[a.outputs[0]!]!);
+    })
+    .with('row', () => {
       const S = rowSpace(ctx, a);
       if (!S) return false;
       const perRow = [...S.slice(0, -1), 1];
       return sameShape(shape, S) || sameShape(shape, perRow) || (node.op === 'reduce' && sameShape(shape, S.slice(0, -1)));
-    }
-    case 'matmul': {
+    })
+    .with('matmul', () => {
       const mm = a.members.find((x) => ctx.node(x).op === 'matmul')!;
       return sameShape(shape, ctx.shapes[mm]!) && (m === mm || m > mm) && dependsOnNode(ctx, m, mm, a);
-    }
-    default:
-      return false;
-  }
+    })
+    // A single op writes only itself; a multi-aggregate only its reductions (merged, not absorbed).
+    .with('single', 'magg', () => false)
+    .exhaustive();
 }
 
-export function rowSpace(ctx: PlanContext, a: FusedOp): ConcreteShape | null {
+function rowSpace(ctx: PlanContext, a: FusedOp): ConcreteShape | null {
   const r = a.members.find((x) => ctx.node(x).op === 'reduce');
   return r === undefined ? null : ctx.shapes[ctx.node(r).inputs[0]!]!;
 }
@@ -351,22 +353,4 @@ function dependsOnNode(ctx: PlanContext, m: NodeId, mm: NodeId, a: FusedOp): boo
   return false;
 }
 
-/** True if operator a (transitively) reads an output of operator b. */
-export function dependsOn(ops: readonly FusedOp[], a: FusedOp, b: FusedOp, resolve: (id: NodeId) => NodeId = (id) => id): boolean {
-  const producer = new Map<NodeId, FusedOp>();
-  for (const o of ops) for (const out of o.outputs) producer.set(out, o);
-  const seen = new Set<FusedOp>();
-  const stack = [a];
-  while (stack.length > 0) {
-    const x = stack.pop()!;
-    for (const i of x.inputs) {
-      const p = producer.get(resolve(i));
-      if (p === undefined || seen.has(p)) continue;
-      if (p === b) return true;
-      seen.add(p);
-      stack.push(p);
-    }
-  }
-  return false;
-}
 

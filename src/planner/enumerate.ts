@@ -7,7 +7,7 @@ import type { Memo } from './memo.js';
 import type { InterestingPoint, Partition } from './partition.js';
 
 /** Above this many interesting points a partition is solved heuristically (and reported so). */
-export const EXHAUSTIVE_LIMIT = 20;
+const EXHAUSTIVE_LIMIT = 20;
 /**
  * Plans costed per partition before the exact walk gives up: a weak lower bound can leave a
  * 20-point partition at 2^20 costings (tens of seconds). Past the budget the best plan so far is

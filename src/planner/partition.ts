@@ -33,7 +33,7 @@ export interface Partition {
 }
 
 /** Edges any memo entry references, as (consumer, producer). */
-export function refEdges(ctx: PlanContext, memo: Memo): [NodeId, NodeId][] {
+function refEdges(ctx: PlanContext, memo: Memo): [NodeId, NodeId][] {
   const out: [NodeId, NodeId][] = [];
   for (const [h, es] of memo.entries) {
     const seen = new Set<NodeId>();

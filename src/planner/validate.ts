@@ -1,3 +1,4 @@
+import { match } from 'ts-pattern';
 import type { NodeId } from '../ir/node.js';
 import { broadcastsInto, sameConcrete } from '../ir/shape.js';
 import { isLeaf, type PlanContext } from './context.js';
@@ -63,26 +64,25 @@ function templateErrors(ctx: PlanContext, op: FusedOp): string[] {
   const reduces = nodes.filter((n) => n.op === 'reduce');
   const mms = nodes.filter((n) => n.op === 'matmul');
   const e = (msg: string): string => `op ${op.id} (${op.template}): ${msg}`;
-  switch (op.template) {
-    case 'single':
-      return op.members.length === 1 ? [] : [e('a single op has one member')];
-    case 'cell': {
+  return match(op.template)
+    .with('single', () => (op.members.length === 1 ? [] : [e('a single op has one member')]))
+    .with('cell', () => {
       if (mms.length > 0) return [e('contains a matmul')];
       if (reduces.length > 1) return [e('more than one reduction')];
       if (reduces.length === 1) return op.outputs.length === 1 && op.outputs[0] === reduces[0]!.id ? [] : [e('a reduction must be the only output')];
       const S = ctx.shapes[op.outputs[0]!]!;
       const errs = op.outputs.filter((o) => !same(ctx.shapes[o]!, S)).map((o) => e(`output %${o} differs from the iteration space`));
       return errs.concat(op.members.filter((m) => !into(ctx.shapes[m]!, S)).map((m) => e(`member %${m} does not broadcast into the space`)));
-    }
-    case 'magg': {
+    })
+    .with('magg', () => {
       if (mms.length > 0) return [e('contains a matmul')];
       const sigs = new Set(op.outputs.map((o) => {
         const n = ctx.node(o);
         return n.op === 'reduce' ? `${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}` : 'not-a-reduction';
       }));
       return sigs.size === 1 && !sigs.has('not-a-reduction') ? [] : [e('outputs must be reductions over one operand shape and axes')];
-    }
-    case 'row': {
+    })
+    .with('row', () => {
       if (mms.length > 0) return [e('contains a matmul')];
       if (reduces.length === 0 || reduces.some((r) => !isRowReduce(r, ctx))) return [e('needs row reductions over the last axis only')];
       const S = ctx.shapes[reduces[0]!.inputs[0]!]!;
@@ -90,11 +90,11 @@ function templateErrors(ctx: PlanContext, op: FusedOp): string[] {
       return op.members
         .filter((m) => ctx.node(m).op !== 'reduce' && !into(ctx.shapes[m]!, S))
         .map((m) => e(`member %${m} [${ctx.shapes[m]!.join(', ')}] is outside the row space [${S.join(', ')}]`));
-    }
-    case 'matmul': {
+    })
+    .with('matmul', () => {
       if (mms.length !== 1) return [e('needs exactly one matmul')];
       if (reduces.length > 0) return [e('contains a reduction')];
       return [];
-    }
-  }
+    })
+    .exhaustive();
 }
