@@ -3,16 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli-capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseplan-saved-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await main(args, (s) => void (out += s));
-  return { code, out };
-}
+// stderr captured: the `wrote ...` notes and the `error:` lines of the failing cases.
+const cli = (...args: string[]) => runCli(args);
 
 describe('fuseplan explain <saved plan>.json', () => {
   it('re-prints a saved plan in words, or as the same JSON', async () => {
