@@ -53,7 +53,7 @@ try {
       const cmp = compareToReference(got, ref[o.name]!);
       if (!cmp.ok) failed++;
       const preview = Array.from(got.slice(0, 4), (v) => v.toPrecision(5)).join(', ');
-      console.log(`  ${o.name} [${ref[o.name]!.shape.join(', ')}] = [${preview}${got.length > 4 ? ', ...' : ''}]  error ${(cmp.worst * 100).toFixed(1)}% of its f32 bound ${cmp.ok ? 'ok' : 'MISMATCH'}`);
+      console.log(`  ${o.name} [${ref[o.name]!.shape.join(', ')}] = [${preview}${got.length > 4 ? ', ...' : ''}]  error ${(cmp.worst * 100).toPrecision(2)}% of its f32 bound ${cmp.ok ? 'ok' : 'MISMATCH'}`);
     }
     console.log('');
   }
