@@ -14,19 +14,11 @@ import type { NodeId } from '../../src/ir/node.js';
 import type { FusedOp } from '../../src/plan/plan.js';
 import { MATMUL_GEOMETRY } from '../../src/plan/kernel-geometry.js';
 import { closure, fop, modelOf } from './fused-support.js';
+import { catchFuseplanError } from '../support/catch-error.js';
 
 const lower = (m: ModelIR, ops: FusedOp[], opts: Partial<LowerPlanOptions> = {}) =>
   lowerPlan(m, bindShapes(m, {}), ops, { limits: WEBGPU_DEFAULT_LIMITS, ...opts }).executable.kernels;
 
-function catchLimit(f: () => unknown): FuseplanError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FuseplanError) return e;
-    throw e;
-  }
-  throw new Error('expected a FuseplanError');
-}
 
 function matmulModel(M: number, K: number, N: number): { m: ModelIR; ops: FusedOp[] } {
   const g = new Graph();
@@ -119,7 +111,7 @@ describe('workgroup memory limit', () => {
   it('rejects an over-limit kernel at compile time with a typed limit error', () => {
     const { m, ops } = threeReductions(4, 5000);
     const limits = { ...WEBGPU_DEFAULT_LIMITS, maxComputeWorkgroupStorageSize: 2048 };
-    const e = catchLimit(() => lower(m, ops, { limits, reduce: { layout: 'group' } }));
+    const e = catchFuseplanError(() => lower(m, ops, { limits, reduce: { layout: 'group' } }));
     expect(e.code).toBe('limit');
     expect(e.message).toMatch(/op 0 \(magg, members [^)]*\) needs 3072 bytes of workgroup memory; the device allows 2048/);
     // The same op in the thread layout declares none and lowers.
@@ -130,6 +122,6 @@ describe('workgroup memory limit', () => {
     const { m, ops } = matmulModel(96, 40, 80);
     const limits = { ...WEBGPU_DEFAULT_LIMITS, maxComputeWorkgroupStorageSize: 4096 };
     expect(lower(m, ops, { limits })[0]!.workgroupBytes).toBe(4096);
-    expect(catchLimit(() => lower(m, ops, { limits: { ...limits, maxComputeWorkgroupStorageSize: 4095 } })).code).toBe('limit');
+    expect(catchFuseplanError(() => lower(m, ops, { limits: { ...limits, maxComputeWorkgroupStorageSize: 4095 } })).code).toBe('limit');
   });
 });

@@ -13,6 +13,7 @@ import { STRATEGIES } from '../../src/plan/plan.js';
 import { compareToReference } from '../../src/reference/compare.js';
 import { evaluate } from '../../src/reference/evaluate.js';
 import { createRuntime, type Runtime } from '../../src/runtime/index.js';
+import { catchFuseplanError } from '../support/catch-error.js';
 
 /** Past this many elements a 1-D dispatch of one element per invocation needs a second dimension. */
 const DISPATCH_1D = 65535 * 256;
@@ -150,10 +151,10 @@ describe('maxStorageBufferBindingSize', () => {
     const small = await createRuntime({ limits: { maxStorageBufferBindingSize: LIMIT } });
     try {
       expect(small.limits.maxStorageBufferBindingSize).toBe(LIMIT);
-      const e1 = catchSync(() => compile(big, { dims: { N: 20_000 }, limits: small.limits }));
+      const e1 = catchFuseplanError(() => compile(big, { dims: { N: 20_000 }, limits: small.limits }));
       expect(e1.code).toBe('limit');
       expect(e1.message).toBe("input 'x' of shape [20000] needs 80000 bytes; the device's maxStorageBufferBindingSize is 65536");
-      const e2 = catchSync(() => compile(outer, { dims: { N: 200 }, limits: small.limits }));
+      const e2 = catchFuseplanError(() => compile(outer, { dims: { N: 200 }, limits: small.limits }));
       expect(e2.code).toBe('limit');
       expect(e2.message).toMatch(/^output 'y' \(%\d+ mul\) of shape \[200, 200\] needs 160000 bytes; the device's maxStorageBufferBindingSize is 65536$/);
       // Just under the limit compiles and runs.
@@ -232,18 +233,9 @@ describe('maxComputeWorkgroupStorageSize', () => {
   });
 
   it('a tiled matmul (4 KiB of tiles) is rejected under a 2 KiB limit with FuseplanError(limit)', () => {
-    const e = catchSync(() => compile(zoo[0]!, { dims: { B: 128 }, limits: { ...gpu.limits, maxComputeWorkgroupStorageSize: 2048 } }));
+    const e = catchFuseplanError(() => compile(zoo[0]!, { dims: { B: 128 }, limits: { ...gpu.limits, maxComputeWorkgroupStorageSize: 2048 } }));
     expect(e.code).toBe('limit');
     expect(e.message).toMatch(/4096 bytes of workgroup memory.*2048/);
   });
 });
 
-function catchSync(f: () => unknown): FuseplanError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FuseplanError) return e;
-    throw e;
-  }
-  throw new Error('expected a FuseplanError');
-}
