@@ -3,6 +3,7 @@ import { matmulFlops, nodeWeight } from '../cost/op-cost.js';
 import { isScalarConst, type PlanContext } from './context.js';
 import type { Builder } from './build.js';
 import { OpCostCache, partitionPlan } from './objective.js';
+import { nodeMergeSignatures } from './magg.js';
 import type { Memo } from './memo.js';
 import type { InterestingPoint, Partition } from './partition.js';
 
@@ -83,11 +84,7 @@ export class PartitionSearch {
       if (sigs.has(sig)) dup = true;
       sigs.add(sig);
     };
-    for (const id of part.nodes) {
-      const n = ctx.node(id);
-      if (n.op === 'reduce') see(`agg|${ctx.shapes[n.inputs[0]!]!.join('x')}|${n.axes.join(',')}`);
-      else if (n.op === 'unary' || n.op === 'binary' || n.op === 'where' || n.op === 'broadcast') see(`cell|${ctx.shapes[id]!.join('x')}`);
-    }
+    for (const id of part.nodes) for (const sig of nodeMergeSignatures(ctx, ctx.node(id))) see(sig);
     this.maggCandidates = dup;
     for (const h of part.nodes) {
       const refs = new Set((memo.entries.get(h) ?? []).flatMap((e) => e.refs));
@@ -153,8 +150,31 @@ export class PartitionSearch {
     return { ...r, ms: this.evaluate(new Set([...fixed, ...r.cut]), false).ms, evaluated: this.evaluated };
   }
 
-  private solveExact(points: readonly InterestingPoint[], fixed: ReadonlySet<string>): SearchResult {
-    if (points.length === 0) return { cut: new Set(), ms: this.score(fixed), evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
+  /**
+   * The best plan with every edge in `pinned` cut (a producer pinned as materialized, as
+   * `materialize: [id]` asks) among those scoring below `bound`, searched exactly over the
+   * remaining points within `budget` costings; null when none scores below the bound (or the
+   * partition is above the exhaustive limit). Its costings count towards this search's.
+   */
+  solvePinned(pinned: ReadonlySet<string>, bound: number, budget: number): { cut: ReadonlySet<string>; ms: number; exhaustive: boolean } | null {
+    const points = this.part.points.filter((p) => !pinned.has(p.key));
+    if (points.length > EXHAUSTIVE_LIMIT) return null;
+    const sub = new PartitionSearch(this.ctx, this.memo, this.builder, this.part, this.cache);
+    sub.budget = budget;
+    const r = sub.solveExact(points, pinned, bound);
+    this.evaluated += sub.evaluated;
+    this.pruned += sub.pruned;
+    if (!Number.isFinite(r.ms)) return null;
+    const cut = new Set([...pinned, ...r.cut]);
+    return { cut, ms: this.evaluate(cut, false).ms, exhaustive: r.exhaustive };
+  }
+
+  /** `bound`: only plans scoring below it are of interest (ms is Infinity when none is). */
+  private solveExact(points: readonly InterestingPoint[], fixed: ReadonlySet<string>, bound = Infinity): SearchResult {
+    if (points.length === 0) {
+      const ms = this.score(fixed);
+      return { cut: new Set(), ms: ms < bound ? ms : Infinity, evaluated: this.evaluated, pruned: this.pruned, exhaustive: true };
+    }
     if (points.length > EXHAUSTIVE_LIMIT) return this.heuristic(points, fixed);
     // Merging can join operators of otherwise independent groups, so their costs would not add
     // up: structural pruning is only exact without merge candidates.
@@ -164,8 +184,10 @@ export class PartitionSearch {
     const withFixed = (bits: readonly InterestingPoint[]): Set<string> => new Set([...fixed, ...bits.map((p) => p.key)]);
     const assignment = (i: number): InterestingPoint[] => ordered.filter((_, j) => (i >> (m - 1 - j)) & 1);
     // Opening plans: all fused, all cut.
-    let bestBits: InterestingPoint[] = [];
-    let best = this.score(withFixed([]));
+    let bestBits: InterestingPoint[] | null = null;
+    let best = bound;
+    const none = this.score(withFixed([]));
+    if (none < best) (best = none), (bestBits = []);
     const allCut = this.score(withFixed(ordered));
     if (allCut < best) (best = allCut), (bestBits = ordered.slice());
     // With a cut set first, the all-true block [end, 2^m) is solved structurally below.
@@ -205,7 +227,8 @@ export class PartitionSearch {
       const structural = split.groups.reduce((s, g) => s + (1 << g.length), 0);
       this.pruned += Math.max(0, skipped - structural);
     }
-    return { cut: new Set(bestBits.map((p) => p.key)), ms: best, evaluated: this.evaluated, pruned: this.pruned, exhaustive: !this.truncated };
+    const cut = new Set((bestBits ?? []).map((p) => p.key));
+    return { cut, ms: bestBits === null ? Infinity : best, evaluated: this.evaluated, pruned: this.pruned, exhaustive: !this.truncated };
   }
 
   /**

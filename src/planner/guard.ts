@@ -21,30 +21,35 @@ export function fusableEdges(memo: Memo, part: Partition): Map<NodeId, string[]>
 }
 
 /**
+ * The best plan with a set of edges cut (a producer pinned) scoring below a bound, or null: the
+ * search re-solved with that pin (PartitionSearch.solvePinned). Null also where it cannot tell.
+ */
+export type PinSolver = (pinned: ReadonlySet<string>, bound: number) => { cut: ReadonlySet<string>; ms: number } | null;
+
+/**
  * The baselines restricted to one partition (fuse-all: no cuts; fuse-no-redundancy: every
  * multi-consumer point cut; unfused: every fusable edge cut, so each node is its own operator on
- * its cheaper kernel) and, for each producer, the search's plan with that producer pinned as
- * materialized (all its fusable edges cut), which is what `materialize: [id]` asks for.
- * The exact search covers most of these structurally; the guard makes it a guarantee where the
- * search space does not (non-point edges) or the search was heuristic.
+ * its cheaper kernel).
  */
-export function contenders(memo: Memo, part: Partition, searched: ReadonlySet<string>): Contender[] {
+export function baselines(memo: Memo, part: Partition): Contender[] {
   const edges = fusableEdges(memo, part);
-  const out: Contender[] = [
+  return [
     { name: 'fuse-all', cut: new Set() },
     { name: 'fuse-no-redundancy', cut: new Set(part.points.filter((p) => p.kind === 'multi-consumer').map((p) => p.key)) },
     { name: 'unfused', cut: new Set([...edges.values()].flat()) },
   ];
-  for (const [c, es] of edges) {
-    if (es.every((k) => searched.has(k))) continue;
-    out.push({ name: `materialize %${c}`, cut: new Set([...searched, ...es]) });
-  }
-  return out;
 }
 
 /**
- * The guard: the cheapest of the search's plan and its contenders (strictly cheaper by more than
- * rounding). `winner` is null when the search's plan stands.
+ * The guard: the cheapest of the search's plan, the baselines, and for each producer the plan
+ * `materialize: [id]` would give, i.e. the search re-solved with all its fusable edges cut (its
+ * other points free). The exact search covers most of these structurally; the guard makes it a
+ * guarantee where the search space does not (a pin cuts non-point edges, and materializing a
+ * single-use value can let it join a sibling operator that computes its operands anyway) or the
+ * search was heuristic (then, without a solver, the pin is added to the search's plan).
+ * `winner` is null when the search's plan stands. `near`: pinned plans within two launches of
+ * the best, which merging across partitions (invisible to a partition's objective) may still
+ * make cheaper; the planner checks those on the whole plan.
  */
 export function guard(
   cost: (cut: ReadonlySet<string>) => number,
@@ -53,19 +58,35 @@ export function guard(
   searched: ReadonlySet<string>,
   searchedMs: number,
   launchMs: number,
+  solver: PinSolver | null,
 ): { cut: ReadonlySet<string>; ms: number; winner: string | null; near: Contender[] } {
   let best = { cut: searched, ms: searchedMs, winner: null as string | null };
-  const priced: { c: Contender; ms: number }[] = [];
-  for (const c of contenders(memo, part, searched)) {
+  const better = (ms: number): boolean => ms < best.ms - 1e-9 * Math.max(1, best.ms);
+  for (const c of baselines(memo, part)) {
     const ms = cost(c.cut);
-    priced.push({ c, ms });
-    if (ms < best.ms - 1e-9 * Math.max(1, best.ms)) best = { cut: c.cut, ms, winner: c.name };
+    if (better(ms)) best = { cut: c.cut, ms, winner: c.name };
   }
-  // Pins within two launches of the best: merging across partitions (which the partition's own
-  // objective cannot see) may still make them cheaper; the planner checks those on the whole plan.
-  const near = priced
-    .filter((x) => x.c.name.startsWith('materialize') && x.ms - best.ms < 2 * launchMs && x.ms > best.ms)
+  const pins: { c: Contender; ms: number }[] = [];
+  const pointKeys = new Set(part.points.map((p) => p.key));
+  for (const [producer, es] of fusableEdges(memo, part)) {
+    // All its edges already cut: the plan is in the pinned space and optimal over a larger one.
+    if (es.every((k) => searched.has(k))) continue;
+    const name = `materialize %${producer}`;
+    // The pin added to the search's plan; re-solved with the pin only when it cuts an edge the
+    // search could not: with every edge a point, the exact search has priced the pinned space.
+    const added = new Set([...searched, ...es]);
+    const addedMs = cost(added);
+    if (solver === null || es.every((k) => pointKeys.has(k))) {
+      pins.push({ c: { name, cut: added }, ms: addedMs });
+      continue;
+    }
+    const solved = solver(new Set(es), Math.min(addedMs, best.ms + 2 * launchMs));
+    pins.push(solved === null || solved.ms >= addedMs ? { c: { name, cut: added }, ms: addedMs } : { c: { name, cut: solved.cut }, ms: solved.ms });
+  }
+  for (const p of pins) if (better(p.ms)) best = { cut: p.c.cut, ms: p.ms, winner: p.c.name };
+  const near = pins
+    .filter((x) => x.ms - best.ms < 2 * launchMs && x.ms > best.ms)
     .sort((a, b) => a.ms - b.ms)
-    .map((x) => ({ name: x.c.name, cut: new Set([...best.cut, ...x.c.cut]) }));
+    .map((x) => x.c);
   return { ...best, near };
 }

@@ -1,4 +1,4 @@
-import type { NodeId } from '../ir/node.js';
+import type { Node, NodeId } from '../ir/node.js';
 import { opCost } from '../cost/op-cost.js';
 import { aliasBase } from '../ir/alias.js';
 import { computedFrom } from './build.js';
@@ -104,6 +104,21 @@ function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boo
     }
   }
   return cur;
+}
+
+/**
+ * The merge signatures an operator holding `n` may have (mergeOperators' `signature`, per node):
+ * a reduction can close a multi-aggregate over its operand's space and a row program over its
+ * rows; any other node but a product or a transpose can be an elementwise cell's output. Two
+ * operators can only merge if some members share one of these.
+ */
+export function nodeMergeSignatures(ctx: PlanContext, n: Node): string[] {
+  if (n.op === 'reduce') {
+    const inShape = ctx.shapes[n.inputs[0]!]!.join('x');
+    return [`agg|${inShape}|${n.axes.join(',')}`, `row|${inShape}`];
+  }
+  if (isLeaf(n) || n.op === 'matmul' || n.op === 'transpose') return [];
+  return [`cell|${ctx.shapes[n.id]!.join('x')}`];
 }
 
 /** Whether some non-leaf input of `a` is (computed from) an output of `b`. */

@@ -27,6 +27,8 @@ export interface Memo {
 }
 
 export const edgeKey = (consumer: NodeId, producer: NodeId): string => `${consumer}<-${producer}`;
+/** The consumer of an edge key. */
+export const edgeConsumer = (key: string): NodeId => Number(key.slice(0, key.indexOf('<-')));
 
 
 const isCellOp = (n: Node): boolean => n.op === 'unary' || n.op === 'binary' || n.op === 'where' || n.op === 'broadcast';

@@ -13,7 +13,7 @@ import { bindingsOf, splitPoint } from './limits.js';
 import { mergeAggregates, mergeSiblings } from './magg.js';
 import { finishOperators, OpCostCache } from './objective.js';
 import { guard, type Contender } from './guard.js';
-import { edgeKey, explore, type Memo } from './memo.js';
+import { edgeConsumer, edgeKey, explore, type Memo } from './memo.js';
 import { findPartitions, type InterestingPoint, type Partition } from './partition.js';
 import type { Decision, FusedOp, Plan, SearchStats, Strategy } from '../plan/plan.js';
 
@@ -55,7 +55,7 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     const pointReason = new Map<string, Decision['reason']>();
     const pointFused = new Map<string, Decision['reason']>();
     const given = opts.cuts === undefined ? null : new Set(opts.cuts);
-    const near: Contender[] = [];
+    const near: (Contender & { part: Partition })[] = [];
     for (const part of parts) {
       if (given !== null) {
         for (const p of part.points) (given.has(p.key) ? (chosen.add(p.key), pointReason) : pointFused).set(p.key, { kind: 'strategy', strategy });
@@ -80,8 +80,19 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
             plansPruned: search.plansPruned + r.pruned,
             exhaustive: search.exhaustive && r.exhaustive,
           };
-          const g = guard((c) => s.cost(c), memo, part, r.cut, r.ms, ctx.profile.launchMs);
-          near.push(...g.near);
+          let left = PIN_SEARCH_TOTAL;
+          const solver = r.exhaustive
+            ? (pinned: ReadonlySet<string>, bound: number) => {
+                if (left <= 0) return null;
+                const before = s.evaluated;
+                const solved = s.solvePinned(pinned, bound, Math.min(left, PIN_SEARCH_BUDGET));
+                left -= s.evaluated - before;
+                return solved;
+              }
+            : null;
+          const g = guard((c) => s.cost(c), memo, part, r.cut, r.ms, ctx.profile.launchMs, solver);
+          search = { ...search, plansEvaluated: search.plansEvaluated + s.evaluated - r.evaluated };
+          near.push(...g.near.map((c) => ({ ...c, part })));
           if (g.winner !== null) {
             for (const k of g.cut) if (!r.cut.has(k)) pointReason.set(k, { kind: 'cost', chosenMs: g.ms, alternativeMs: r.ms, by: 'guard', contender: g.winner });
             for (const k of r.cut) if (!g.cut.has(k)) pointFused.set(k, { kind: 'cost', chosenMs: g.ms, alternativeMs: r.ms, by: 'guard', contender: g.winner });
@@ -100,9 +111,18 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
       { name: 'fuse-all', cut: fixed },
       { name: 'fuse-no-redundancy', cut: new Set([...fixed, ...parts.flatMap((p) => p.points.filter((q) => q.kind === 'multi-consumer').map((q) => q.key))]) },
     ];
-    const guarded = strategy === 'cost' && given === null ? [...globals, ...near.slice(0, GLOBAL_GUARD_MAX)] : [];
+    const pinned = strategy === 'cost' && given === null ? near.slice(0, GLOBAL_GUARD_MAX) : [];
+    const guarded = strategy === 'cost' && given === null ? globals.map((c) => ({ name: c.name, cuts: (): ReadonlySet<string> => c.cut })) : [];
+    // A pinned plan replaces its partition's cuts; the others keep the search's (and, where a
+    // baseline or another pin has won meanwhile, the current plan's, tried second).
+    const within = (base: ReadonlySet<string>, c: (typeof near)[number]): Set<string> =>
+      new Set([...fixed, ...[...base].filter((k) => !c.part.nodes.has(edgeConsumer(k))), ...c.cut]);
+    for (const c of pinned) {
+      guarded.push({ name: c.name, cuts: () => within(chosen, c) });
+      guarded.push({ name: c.name, cuts: () => within(a.cuts, c) });
+    }
     for (const c of guarded) {
-      const cuts = c.name.startsWith('materialize') ? new Set([...a.cuts, ...c.cut]) : new Set(c.cut);
+      const cuts = c.cuts();
       const b = assemble(ctx, builder, cache, partOf, cuts);
       if (b.ms >= a.ms - 1e-9 * Math.max(1, a.ms)) continue;
       const reason = { kind: 'cost', chosenMs: b.ms, alternativeMs: a.ms, by: 'guard', contender: `${c.name} (with merges across partitions)` } as const;
@@ -131,6 +151,15 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     search,
   };
 }
+
+/**
+ * Plans costed per pinned re-solve in the guard. The re-solve only looks for plans within two
+ * launches of the best, so many assignments are pruned by the bound; past these budgets a pin
+ * is guarded as the search's plan plus the pin, and `materialize: [id]` can then beat the plan.
+ */
+const PIN_SEARCH_BUDGET = 512;
+/** Plans costed by all pinned re-solves of one partition, at most (then pins are only added). */
+const PIN_SEARCH_TOTAL = 1024;
 
 /** Contenders the global guard prices on the whole plan, at most. */
 const GLOBAL_GUARD_MAX = 16;
