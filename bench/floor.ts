@@ -1,0 +1,79 @@
+/**
+ * "Know the floor" (issue #12): per fused kernel of a plan, the bytes it must move over the
+ * adapter's measured copy bandwidth, against its GPU time from timestamp queries.
+ *
+ * A kernel's must-move bytes are the sizes of the distinct buffers it binds: each read once, each
+ * written once. That is the least traffic any kernel doing its job needs; re-reads a kernel does on
+ * top (a row program reading its row once per phase) count against it, not into its floor. The
+ * cost model's bytes for the kernel's operator (`plan.costs`, re-reads included) are shown next to
+ * it. A memory-bound kernel (its operator has no matmul) should stream at >= 75% of copy bandwidth.
+ */
+import type { CompiledModel, GpuTensor, Runtime } from '../src/index.js';
+import { median, memoryBound } from './harness.js';
+
+export const FLOOR_TARGET = 0.75;
+
+export interface KernelFloor {
+  readonly workload: string;
+  readonly kernel: string;
+  readonly template: string;
+  readonly memoryBound: boolean;
+  /** Distinct bound buffers' bytes (see above). */
+  readonly bytes: number;
+  /** The cost model's bytesRead + bytesWritten of the kernel's whole operator. */
+  readonly opModelBytes: number;
+  /** Median GPU ms over the profiled runs. */
+  readonly gpuMs: number;
+  /** bytes / copy bandwidth. */
+  readonly floorMs: number;
+  /** floorMs / gpuMs: 1 means the kernel moves its bytes at copy speed. */
+  readonly ofFloor: number;
+}
+
+/** Bytes of the distinct buffers each kernel binds (uniforms excluded). */
+export function kernelBytes(c: CompiledModel): number[] {
+  const size = new Map(c.executable.buffers.map((b) => [b.id, b.bytes]));
+  return c.executable.kernels.map((k) => [...new Set(k.buffers)].reduce((s, id) => s + (size.get(id) ?? 0), 0));
+}
+
+/** The plan operator index of each kernel, in executable order. */
+export function kernelOps(c: CompiledModel): number[] {
+  return c.kernelsPerOp.flatMap((n, op) => Array.from({ length: n }, () => op));
+}
+
+/**
+ * Median GPU ms per kernel over `runs` profiled runs of the plan on resident inputs (outputs kept
+ * on the GPU and freed, so no readback shares the queue).
+ */
+export async function profileKernels(rt: Runtime, c: CompiledModel, inputs: Readonly<Record<string, GpuTensor>>, runs: number): Promise<number[]> {
+  const ms: number[][] = c.executable.kernels.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    const res = await rt.run(c, inputs, { profile: true, outputs: 'gpu' });
+    Object.values(res.gpu ?? {}).forEach((t) => t.dispose());
+    if (res.timings === undefined) throw new Error('the runtime cannot profile on this adapter (no timestamp-query)');
+    res.timings.forEach((t, i) => ms[i]!.push(t.ms));
+  }
+  return ms.map(median);
+}
+
+/** Each kernel of the plan against its floor at the given copy bandwidth (bytes per ms). */
+export function kernelFloors(workload: string, c: CompiledModel, gpuMs: readonly number[], copyBytesPerMs: number): KernelFloor[] {
+  const bytes = kernelBytes(c);
+  const ops = kernelOps(c);
+  return c.executable.kernels.map((k, i) => {
+    const op = ops[i]!;
+    const cost = c.plan.costs[op]!;
+    const floorMs = bytes[i]! / copyBytesPerMs;
+    return {
+      workload,
+      kernel: k.label,
+      template: c.plan.ops[op]!.template,
+      memoryBound: memoryBound(c, op),
+      bytes: bytes[i]!,
+      opModelBytes: cost.bytesRead + cost.bytesWritten,
+      gpuMs: gpuMs[i]!,
+      floorMs,
+      ofFloor: gpuMs[i]! > 0 ? floorMs / gpuMs[i]! : NaN,
+    };
+  });
+}
