@@ -93,9 +93,9 @@ export function targets(rep: Report, a: ModeSummary): void {
 
 export function floorTable(rep: Report, floors: readonly KernelFloor[], note: string): void {
   const mb = (b: number): string => (b / 1e6).toFixed(2);
-  const rows = floors.map((f) => [f.workload, f.kernel, f.template, f.memoryBound ? 'yes' : 'no', mb(f.bytes), mb(f.opModelBytes), fmt(f.gpuMs, 3), fmt(f.floorMs, 3), `${(100 * f.ofFloor).toFixed(0)}%`, f.memoryBound && f.ofFloor < FLOOR_TARGET ? 'below 75%' : '']);
-  rep.table(`Per-kernel floor of the cost plans; ${note}`, ['workload', 'kernel', 'template', 'memory-bound', 'MB must move', 'MB op (model)', 'GPU ms', 'floor ms', '% of floor', ''], rows, 3);
-  const mem = floors.filter((f) => f.memoryBound);
+  const rows = floors.map((f) => [f.workload, f.kernel, f.template, f.limit, mb(f.bytes), mb(f.opModelBytes), fmt(f.gpuMs, 3), fmt(f.floorMs, 3), `${(100 * f.ofFloor).toFixed(0)}%`, f.limit === 'memory' && f.ofFloor < FLOOR_TARGET ? 'below 75%' : '']);
+  rep.table(`Per-kernel floor of the cost plans; ${note}`, ['workload', 'kernel', 'template', 'limit (model)', 'MB must move', 'MB op (model)', 'GPU ms', 'floor ms', '% of floor', ''], rows, 3);
+  const mem = floors.filter((f) => f.limit === 'memory');
   if (mem.length === 0) return;
   const pct = mem.map((f) => f.ofFloor).sort((x, y) => x - y);
   const met = mem.filter((f) => f.ofFloor >= FLOOR_TARGET).length;
