@@ -24,11 +24,13 @@ export class Report {
   readonly md: string[] = [];
   readonly lines: string[] = [];
 
-  table(title: string, head: string[], rows: string[][], textColumns = 1): void {
+  table(title: string, head: string[], rows: string[][]): void {
     const t = new Table({ head, style: { head: [], border: [], compact: true } });
     t.push(...rows);
     console.log(`\n${title}\n${t.toString()}`);
-    this.md.push(`${title}\n`, `| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < textColumns ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '');
+    // Right-align the columns whose cells are all numbers (with an x or % suffix, or '-').
+    const numeric = head.map((_, i) => rows.every((r) => /^(-|[\d.]+[x%]?)$/.test(r[i] ?? '')));
+    this.md.push('', `${title}\n`, `| ${head.join(' | ')} |`, `|${numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '');
   }
 
   say(line: string): void {
@@ -94,7 +96,7 @@ export function targets(rep: Report, a: ModeSummary): void {
 export function floorTable(rep: Report, floors: readonly KernelFloor[], note: string): void {
   const mb = (b: number): string => (b / 1e6).toFixed(2);
   const rows = floors.map((f) => [f.workload, f.kernel, f.template, f.limit, mb(f.bytes), mb(f.opModelBytes), fmt(f.gpuMs, 3), fmt(f.floorMs, 3), `${(100 * f.ofFloor).toFixed(0)}%`, f.limit === 'memory' && f.ofFloor < FLOOR_TARGET ? 'below 75%' : '']);
-  rep.table(`Per-kernel floor of the cost plans; ${note}`, ['workload', 'kernel', 'template', 'limit (model)', 'MB must move', 'MB op (model)', 'GPU ms', 'floor ms', '% of floor', ''], rows, 3);
+  rep.table(`Per-kernel floor of the cost plans; ${note}`, ['workload', 'kernel', 'template', 'limit (model)', 'MB must move', 'MB op (model)', 'GPU ms', 'floor ms', '% of floor', ''], rows);
   const mem = floors.filter((f) => f.limit === 'memory');
   if (mem.length === 0) return;
   const pct = mem.map((f) => f.ofFloor).sort((x, y) => x - y);

@@ -4,8 +4,8 @@
  * WebGPU backend and onnxruntime-web's WebGPU execution provider (when installed), in modes
  *   (a) resident inputs + kernels + completion, (b) + readback, (c) end to end (upload too).
  * Every contender's outputs are checked against the float64 reference in every mode first. Then
- * all (contender, mode) pairs of a workload run in rotating round-robin rounds after warm-up, and
- * the median is reported. Last, per kernel of the cost plan: bytes it must move over the copy
+ * all (contender, mode) pairs of a workload run once per round, in a seeded random order per round
+ * (bench/harness.ts timeShuffled), after warm-up, and the median is reported. Last, per kernel of the cost plan: bytes it must move over the copy
  * bandwidth, against its timestamp-query GPU time (bench/floor.ts).
  *
  *   npm run bench -- modes [--runs 9] [--warmup 2] [--only softmax,mlp] [--modes a,b,c]
@@ -18,7 +18,7 @@ import os from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createRuntime, evaluate, randomInputs, toIR, compile } from '../src/index.js';
-import { copyBandwidth, median, quantile, timeRoundRobin, type Contender } from './harness.js';
+import { copyBandwidth, median, quantile, timeShuffled, type Contender } from './harness.js';
 import { kernelFloors, profileKernels, type KernelFloor } from './floor.js';
 import { fuseplanModes, MODES, ortModes, tfjsModes, type Mode, type ModeContender, type WorkloadInputs } from './mode-contenders.js';
 import { floorTable, modeTable, Report, targets, type ModeRow, type ModeSummary } from './modes-report.js';
@@ -99,7 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const checks = new Map<string, { err: number; ok: boolean }>();
         for (const c of cs) for (const m of modes) checks.set(`${c.name}|${m}`, maxErr(m === 'a' ? await c.checkResident() : await c.run(m), ref));
         const pairs: Contender[] = cs.flatMap((c) => modes.map((m) => ({ strategy: `${c.name}|${m}`, kernels: 0, bytesMoved: null, run: () => c.run(m) })));
-        const samples = await timeRoundRobin(pairs, { warmup, runs });
+        const samples = await timeShuffled(pairs, { warmup, runs, seed: 20261202 });
         spread[wl.name] = {};
         for (const m of modes) {
           const ms: Record<string, number> = {};
@@ -131,7 +131,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
 
     const contenders = ['cost', 'none', 'tfjs-webgpu', 'ort-webgpu'].filter((c) => names.has(c));
-    const note = `ms, median of ${runs} round-robin rounds after ${warmup} warm-up runs; ${device}; ${ortNote}`;
+    const note = `ms, median of ${runs} rounds (each contender and mode once per round, shuffled) after ${warmup} warm-up runs; ${device}; ${ortNote}`;
     const summaries: Partial<Record<Mode, ModeSummary>> = {};
     for (const m of modes) summaries[m] = modeTable(rep, m, rows[m], contenders, note);
     if (summaries.a !== undefined) targets(rep, summaries.a);
