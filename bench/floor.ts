@@ -71,14 +71,17 @@ export function kernelOps(c: CompiledModel): number[] {
 }
 
 /**
- * Median GPU ms per kernel over `runs` profiled runs of the plan on resident inputs (outputs kept
- * on the GPU and freed, so no readback shares the queue).
+ * Median GPU ms per kernel over `runs` profiled runs of the plan on resident inputs, after one
+ * untimed run. Outputs are read back (after the kernels' timestamps, so not in them) rather than
+ * kept: a kept output leaves the runtime's pool, so every next run's kernel would write a fresh
+ * buffer and its GPU time would include first-touch page faults, which on this VM cost more than
+ * the kernel (a 4M-element mul-add: 128 ms into fresh output buffers, about 2 ms into pooled ones).
  */
 export async function profileKernels(rt: Runtime, c: CompiledModel, inputs: Readonly<Record<string, GpuTensor>>, runs: number): Promise<number[]> {
+  await rt.run(c, inputs);
   const ms: number[][] = c.executable.kernels.map(() => []);
   for (let r = 0; r < runs; r++) {
-    const res = await rt.run(c, inputs, { profile: true, outputs: 'gpu' });
-    Object.values(res.gpu ?? {}).forEach((t) => t.dispose());
+    const res = await rt.run(c, inputs, { profile: true });
     if (res.timings === undefined) throw new Error('the runtime cannot profile on this adapter (no timestamp-query)');
     res.timings.forEach((t, i) => ms[i]!.push(t.ms));
   }

@@ -158,7 +158,12 @@ export class GpuRuntime implements Runtime, TensorOwner {
   /** TensorOwner: dispose() of one of this runtime's tensors. */
   releaseTensor(t: GpuTensor, buffer: GPUBuffer): void {
     this.tensors.delete(t);
-    this.tracker.destroy(buffer);
+    // Into the pool (which destroys it when full), not destroyed: a loop of run(..., { outputs:
+    // 'gpu' }) and dispose() then writes its outputs into reused buffers. A fresh buffer's first
+    // touch happens inside the kernel: 25-36 ms for a 4 MiB output against 2-3 ms for a pooled one
+    // (lavapipe in a VM, `npm run bench -- modes` notes in docs/performance.md). Later users of the
+    // buffer are runs, ordered after every submission that read this tensor.
+    this.pool.give(buffer, buffer.size, buffer.usage);
   }
 
   stats(): RuntimeStats {
