@@ -29,10 +29,14 @@ export interface KernelFloor {
   readonly opModelBytes: number;
   /** Median GPU ms over the profiled runs. */
   readonly gpuMs: number;
+  /** Fastest of the profiled runs: on a shared machine, the run least disturbed by other load. */
+  readonly bestMs: number;
   /** bytes / copy bandwidth. */
   readonly floorMs: number;
   /** floorMs / gpuMs: 1 means the kernel moves its bytes at copy speed. */
   readonly ofFloor: number;
+  /** floorMs / bestMs. */
+  readonly bestOfFloor: number;
 }
 
 export type Limit = 'memory' | 'compute' | 'launch' | 'matmul';
@@ -71,13 +75,13 @@ export function kernelOps(c: CompiledModel): number[] {
 }
 
 /**
- * Median GPU ms per kernel over `runs` profiled runs of the plan on resident inputs, after one
+ * Median and fastest GPU ms per kernel over `runs` profiled runs of the plan on resident inputs, after one
  * untimed run. Outputs are read back (after the kernels' timestamps, so not in them) rather than
  * kept: a kept output leaves the runtime's pool, so every next run's kernel would write a fresh
  * buffer and its GPU time would include first-touch page faults, which on this VM cost more than
  * the kernel (a 4M-element mul-add: 128 ms into fresh output buffers, about 2 ms into pooled ones).
  */
-export async function profileKernels(rt: Runtime, c: CompiledModel, inputs: Readonly<Record<string, GpuTensor>>, runs: number): Promise<number[]> {
+export async function profileKernels(rt: Runtime, c: CompiledModel, inputs: Readonly<Record<string, GpuTensor>>, runs: number): Promise<{ median: number[]; best: number[] }> {
   await rt.run(c, inputs);
   const ms: number[][] = c.executable.kernels.map(() => []);
   for (let r = 0; r < runs; r++) {
@@ -85,11 +89,12 @@ export async function profileKernels(rt: Runtime, c: CompiledModel, inputs: Read
     if (res.timings === undefined) throw new Error('the runtime cannot profile on this adapter (no timestamp-query)');
     res.timings.forEach((t, i) => ms[i]!.push(t.ms));
   }
-  return ms.map(median);
+  return { median: ms.map(median), best: ms.map((xs) => Math.min(...xs)) };
 }
 
 /** Each kernel of the plan against its floor at the given copy bandwidth (bytes per ms). */
-export function kernelFloors(workload: string, c: CompiledModel, gpuMs: readonly number[], copyBytesPerMs: number): KernelFloor[] {
+export function kernelFloors(workload: string, c: CompiledModel, gpu: { readonly median: readonly number[]; readonly best: readonly number[] }, copyBytesPerMs: number): KernelFloor[] {
+  const gpuMs = gpu.median;
   const bytes = kernelBytes(c);
   const ops = kernelOps(c);
   return c.executable.kernels.map((k, i) => {
@@ -106,6 +111,8 @@ export function kernelFloors(workload: string, c: CompiledModel, gpuMs: readonly
       gpuMs: gpuMs[i]!,
       floorMs,
       ofFloor: gpuMs[i]! > 0 ? floorMs / gpuMs[i]! : NaN,
+      bestMs: gpu.best[i]!,
+      bestOfFloor: gpu.best[i]! > 0 ? floorMs / gpu.best[i]! : NaN,
     };
   });
 }

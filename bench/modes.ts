@@ -9,7 +9,7 @@
  * bandwidth, against its timestamp-query GPU time (bench/floor.ts).
  *
  *   npm run bench -- modes [--runs 9] [--warmup 2] [--only softmax,mlp] [--modes a,b,c]
- *                          [--quick] [--no-tfjs] [--no-ort] [--floor-runs 5] [--md f] [--json f]
+ *                          [--quick] [--no-tfjs] [--no-ort] [--floor-runs 15] [--md f] [--json f]
  *
  * onnxruntime-web is optional (`npm install --no-save onnxruntime-web`); without it the tables
  * have no ORT column and say so.
@@ -41,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--quick', 'small sizes and few runs: a smoke test')
     .option('--no-tfjs', 'skip TensorFlow.js')
     .option('--no-ort', 'skip onnxruntime-web')
-    .option('--floor-runs <n>', 'profiled runs per cost plan for the floor report (0: none)', (v) => Number(v), 5)
+    .option('--floor-runs <n>', 'profiled runs per cost plan for the floor report (0: none)', (v) => Number(v), 15)
     .option('--md <file>', 'write the tables as Markdown')
     .option('--json <file>', 'write the results as JSON')
     .parse([...argv], { from: 'user' })
@@ -137,7 +137,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (summaries.a !== undefined) targets(rep, summaries.a);
     if (floors.length > 0) {
       const gbps = bandwidths.map((b) => (b / 1e6).toFixed(1));
-      floorTable(rep, floors, `copy bandwidth measured around each workload's profiled runs: ${Math.min(...gbps.map(Number))}-${Math.max(...gbps.map(Number))} GB/s (read + write); GPU ms median of ${opts.floorRuns} timestamp-query runs on resident inputs`);
+      floorTable(rep, floors, `copy bandwidth measured around each workload's profiled runs: ${Math.min(...gbps.map(Number))}-${Math.max(...gbps.map(Number))} GB/s (read + write); GPU ms: median and fastest of ${opts.floorRuns} timestamp-query runs on resident inputs, outputs read back`);
     }
     if (failed > 0) console.error(`\n${failed} result(s) differ from the float64 reference beyond tolerance`);
 
