@@ -76,10 +76,10 @@ export function kernelOps(c: CompiledModel): number[] {
 
 /**
  * Median and fastest GPU ms per kernel over `runs` profiled runs of the plan on resident inputs, after one
- * untimed run. Outputs are read back (after the kernels' timestamps, so not in them) rather than
- * kept: a kept output leaves the runtime's pool, so every next run's kernel would write a fresh
- * buffer and its GPU time would include first-touch page faults, which on this VM cost more than
- * the kernel (a 4M-element mul-add: 128 ms into fresh output buffers, about 2 ms into pooled ones).
+ * untimed run. Outputs are read back (after the kernels' timestamps, so not in them), so they are
+ * written into pooled buffers: a kernel writing a fresh buffer pays the first touch of its pages
+ * in its own GPU time, which on this VM is more than the kernel (a 4 MiB mul-add output: 16 ms
+ * fresh, 1.7-2.0 ms pooled; bench/kept-outputs.ts).
  */
 export async function profileKernels(rt: Runtime, c: CompiledModel, inputs: Readonly<Record<string, GpuTensor>>, runs: number): Promise<{ median: number[]; best: number[] }> {
   await rt.run(c, inputs);

@@ -160,9 +160,9 @@ export class GpuRuntime implements Runtime, TensorOwner {
     this.tensors.delete(t);
     // Into the pool (which destroys it when full), not destroyed: a loop of run(..., { outputs:
     // 'gpu' }) and dispose() then writes its outputs into reused buffers. A fresh buffer's first
-    // touch happens inside the kernel: 25-36 ms for a 4 MiB output against 2-3 ms for a pooled one
-    // (lavapipe in a VM, `npm run bench -- modes` notes in docs/performance.md). Later users of the
-    // buffer are runs, ordered after every submission that read this tensor.
+    // touch happens inside the kernel: a 4 MiB mul-add output took 16 ms against 1.7-2.0 ms pooled
+    // (lavapipe in a VM, `npx tsx bench/kept-outputs.ts`). Later users of the buffer are runs,
+    // ordered after every submission that read this tensor.
     this.pool.give(buffer, buffer.size, buffer.usage);
   }
 
