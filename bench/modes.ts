@@ -136,8 +136,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const m of modes) summaries[m] = modeTable(rep, m, rows[m], contenders, note);
     if (summaries.a !== undefined) targets(rep, summaries.a);
     if (floors.length > 0) {
-      const gbps = bandwidths.map((b) => (b / 1e6).toFixed(1));
-      floorTable(rep, floors, `copy bandwidth measured around each workload's profiled runs: ${Math.min(...gbps.map(Number))}-${Math.max(...gbps.map(Number))} GB/s (read + write); GPU ms: median and fastest of ${opts.floorRuns} timestamp-query runs on resident inputs, outputs read back`);
+      const [lo, hi] = [Math.min(...bandwidths), Math.max(...bandwidths)].map((b) => (b / 1e6).toFixed(1));
+      floorTable(rep, floors, `copy bandwidth measured around each workload's profiled runs: ${lo === hi ? lo : `${lo}-${hi}`} GB/s (read + write); GPU ms: median and fastest of ${opts.floorRuns} timestamp-query runs on resident inputs, outputs read back`);
     }
     if (failed > 0) console.error(`\n${failed} result(s) differ from the float64 reference beyond tolerance`);
 
