@@ -6,7 +6,7 @@
  */
 import { copyBytesPerMs } from '../src/calibrate/gpu-timer.js';
 import { readFileSync } from 'node:fs';
-import { compile, type CompiledModel, type Runtime } from '../src/index.js';
+import { compile, seededRandom, type CompiledModel, type Runtime } from '../src/index.js';
 import type { Strategy } from '../src/api/compile.js';
 import type { ModelLike } from '../src/index.js';
 import type { Dims } from '../src/index.js';
@@ -221,6 +221,36 @@ export async function timeRoundRobin(contenders: readonly Contender[], opts: { w
       const s = samples[i]!;
       s.ms.push(dt);
       s.cpuMs += cpu;
+      s.wallMs += dt;
+    }
+  }
+  return samples;
+}
+
+/**
+ * Like timeRoundRobin, but each round runs the contenders in a fresh seeded random order. With a
+ * fixed rotation every contender always follows the same one, so whatever a run leaves behind
+ * (garbage to collect, a peer's device still settling) always lands on the same successor; with
+ * many contenders (bench modes has up to 12) that bias is larger than the effects measured.
+ */
+export async function timeShuffled(contenders: readonly Contender[], opts: { warmup: number; runs: number; seed: number }): Promise<Samples[]> {
+  for (const c of contenders) for (let i = 0; i < opts.warmup; i++) await c.run();
+  const rand = seededRandom(opts.seed);
+  const samples: Samples[] = contenders.map(() => ({ ms: [], cpuMs: 0, wallMs: 0 }));
+  const order = contenders.map((_, i) => i);
+  for (let r = 0; r < opts.runs; r++) {
+    for (let j = order.length - 1; j > 0; j--) {
+      const k = Math.floor(rand() * (j + 1));
+      [order[j], order[k]] = [order[k]!, order[j]!];
+    }
+    for (const i of order) {
+      const cpu0 = mainThreadCpuMs();
+      const t0 = performance.now();
+      await contenders[i]!.run();
+      const dt = performance.now() - t0;
+      const s = samples[i]!;
+      s.ms.push(dt);
+      s.cpuMs += mainThreadCpuMs() - cpu0;
       s.wallMs += dt;
     }
   }

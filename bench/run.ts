@@ -8,6 +8,9 @@
  *   npm run bench -- [--runs 15] [--warmup 3] [--only softmax,mlp] [--quick] [--json out.json]
  *                    [--no-tfjs] [--no-examples] [--tfjs-device shared|own] [--wait timer|spin]
  *
+ *   npm run bench -- modes [...]     timing modes (a) resident, (b) readback, (c) end to end against
+ *                                    tfjs and onnxruntime-web, and per-kernel floors (bench/modes.ts)
+ *
  * bench/fidelity.ts and bench/planner.ts, when they export `collect(): Promise<unknown[]>`, fill
  * the "fidelity" and "planner" keys; otherwise those stay [] (a script with side effects is never
  * imported).
@@ -23,6 +26,9 @@ import { copyBandwidth, geomean } from './harness.js';
 import { benchCase, loadExamples, type BenchCase, type Result } from './suite.js';
 import { adapterName, setupTfjs, teardownTfjs, type TfjsSetup } from './tfjs.js';
 import { WORKLOADS } from './workloads.js';
+
+// `modes` is its own part with its own options; nothing below runs for it.
+if (process.argv[2] === 'modes') process.exit(await (await import('./modes.js')).main(process.argv.slice(3)));
 
 const cli = new Command('bench')
   .option('--runs <n>', 'timed runs per contender (median reported)', (v) => Number(v))

@@ -64,7 +64,7 @@ export interface BenchCase {
   readonly tfjs?: TfProgram;
 }
 
-function maxErr(got: Outputs, ref: ReturnType<typeof evaluate>): { err: number; ok: boolean } {
+export function maxErr(got: Outputs, ref: ReturnType<typeof evaluate>): { err: number; ok: boolean } {
   let err = 0;
   let ok = true;
   for (const [name, want] of Object.entries(ref)) {

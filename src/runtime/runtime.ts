@@ -158,7 +158,12 @@ export class GpuRuntime implements Runtime, TensorOwner {
   /** TensorOwner: dispose() of one of this runtime's tensors. */
   releaseTensor(t: GpuTensor, buffer: GPUBuffer): void {
     this.tensors.delete(t);
-    this.tracker.destroy(buffer);
+    // Into the pool (which destroys it when full), not destroyed: a loop of run(..., { outputs:
+    // 'gpu' }) and dispose() then writes its outputs into reused buffers. A fresh buffer's first
+    // touch happens inside the kernel: a 4 MiB mul-add output took 16 ms against 1.7-2.0 ms pooled
+    // (lavapipe in a VM, `npx tsx bench/kept-outputs.ts`). Later users of the buffer are runs,
+    // ordered after every submission that read this tensor.
+    this.pool.give(buffer, buffer.size, buffer.usage);
   }
 
   stats(): RuntimeStats {

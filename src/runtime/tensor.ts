@@ -44,7 +44,7 @@ export class GpuTensor {
     return i.owner.readTensor(this, i.buffer);
   }
 
-  /** Frees the GPU buffer now; idempotent. Using the tensor afterwards throws FuseplanError('input'). */
+  /** Gives the GPU buffer back to the runtime (its pool) now; idempotent. Using the tensor afterwards throws FuseplanError('input'). */
   dispose(): void {
     const i = internals.get(this)!;
     if (i.buffer === null) return;

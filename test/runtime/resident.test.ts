@@ -146,6 +146,23 @@ describe('outputs kept on the GPU', () => {
     for (const t of [...Object.values(first.gpu!), ...Object.values(again.gpu!)]) t.dispose();
   });
 
+  it('a disposed output goes back to the pool, and a later kept run reuses it', async () => {
+    const first = await rt.run(plan, { x, w, b }, { outputs: 'gpu' });
+    const kept = rt.stats();
+    for (const t of Object.values(first.gpu!)) t.dispose();
+    expect(rt.stats()).toMatchObject({ liveBuffers: kept.liveBuffers - 2, pooledBuffers: kept.pooledBuffers + 2 });
+    const base = rt.stats();
+    const later = x.map((v) => -v);
+    for (let i = 0; i < 5; i++) {
+      const { gpu } = await rt.run(plan, { x: later, w, b }, { outputs: 'gpu' });
+      // The reused buffer held the first run's values; the run overwrote every element.
+      expect(Array.from(await gpu!.y!.read())).toEqual(affineRef(later));
+      for (const t of Object.values(gpu!)) t.dispose();
+    }
+    // No buffer was created or lost in the loop: each run took the previous run's from the pool.
+    expect(rt.stats()).toEqual(base);
+  });
+
   it("chains models on the GPU: one model's output is the next one's input", async () => {
     const next = compile(twice, { limits: rt.limits });
     const { gpu } = await rt.run(plan, { x, w, b }, { outputs: { y: 'gpu' } });
