@@ -52,7 +52,7 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   };
   const space: Record<Ctx, readonly number[]> = { a: SA, b: SB, o: Sout };
   const host: ExprHost = {
-    leaf: (v: LeafView, c: Ctx) => `${b.readName({ node: v.base })}[${dot(u, coords[c]!, stridesIn(v, space[c]!))}]`,
+    leaf: (v: LeafView, c: Ctx) => b.load(b.readName({ node: v.base }), dot(u, coords[c]!, stridesIn(v, space[c]!))),
     special: (id: NodeId, c: Ctx) => {
       if (id !== mm) return undefined;
       if (c !== 'o') throw templateError(op, 'the matmul cannot feed its own operands');

@@ -178,7 +178,7 @@ class RowWriter {
   private leaf(v: LeafView, c: Ctx, scope: Scope): string {
     const { S, Srow } = this.geo;
     const name = this.b.readName({ node: v.base });
-    if (c === 'r') return `${name}[${dot(this.u, this.rowCoords, stridesIn(v, Srow))}]`;
+    if (c === 'r') return this.b.load(name, dot(this.u, this.rowCoords, stridesIn(v, Srow)));
     const st = stridesIn(v, S);
     let base = this.rowBase.get(viewKey(v));
     if (base === undefined) {
@@ -191,7 +191,7 @@ class RowWriter {
     }
     const js = st[S.length - 1]!;
     const jt = js === 0 ? '' : js === 1 ? 'j' : `j * ${this.u.push(js)}`;
-    return `${name}[${[base, jt].filter((t) => t !== '').join(' + ') || '0u'}]`;
+    return this.b.load(name, [base, jt].filter((t) => t !== '').join(' + ') || '0u');
   }
 
   private special(id: NodeId, c: Ctx): SpecialValue | undefined {
