@@ -14,7 +14,7 @@ const bytes = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(
 export function describePrecisionReason(r: PrecisionReason, name: (id: NodeId) => string): string {
   return match(r)
     .with({ kind: 'f16' }, (x) => `f16: within budget, adds error <= ${sci(x.addedError)} to the value`)
-    .with({ kind: 'budget' }, (x) => `f32: f16 would add error ${sci(x.bound)} to output ${name(x.output)}, over its budget ${sci(x.allowed)}`)
+    .with({ kind: 'budget' }, (x) => `f32: f16 would add error ${sci(x.bound)} to output ${name(x.output)}, over its budget ${x.allowed === 0 ? '0 (its range is unbounded)' : sci(x.allowed)}`)
     .with({ kind: 'overflow' }, (x) => `f32: values up to ${num(x.magnitude)} may overflow f16 (max 65504)`)
     .with({ kind: 'range' }, () => 'f32: range unknown or unbounded (an input without a range, a division by a range holding 0, pow)')
     .with({ kind: 'statistic' }, () => 'f32: a reduction result (statistics stay f32)')
