@@ -70,6 +70,23 @@ export const divRange: BinaryRange = (a, b) => (b[0] <= 0 && b[1] >= 0 ? UNBOUND
 export const maxRange: BinaryRange = (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1])];
 export const minRange: BinaryRange = (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1])];
 export const unboundedRange: BinaryRange = () => UNBOUNDED;
+/** x * x when both operands are one node: never negative (interval arithmetic alone cannot know). */
+export const squareRange = ([lo, hi]: Interval): Interval => (lo >= 0 ? [lo * lo, hi * hi] : hi <= 0 ? [hi * hi, lo * lo] : [0, Math.max(lo * lo, hi * hi)]);
+/**
+ * a ^ e for a constant exponent e (b's range a single point): a non-negative integral power of any
+ * base, or any power of a non-negative base; other cases (e varies, a negative base under a
+ * fractional power) are unbounded.
+ */
+export const powRange: BinaryRange = (a, b) => {
+  const e = b[0];
+  if (e !== b[1]) return UNBOUNDED;
+  if (Number.isInteger(e) && e >= 0) {
+    if (e % 2 === 0) return clean(...(squareRange(a).map((v) => Math.pow(v, e / 2)) as [number, number]));
+    return clean(Math.pow(a[0], e), Math.pow(a[1], e));
+  }
+  if (a[0] < 0 || (e < 0 && a[0] === 0)) return UNBOUNDED;
+  return e >= 0 ? clean(Math.pow(a[0], e), Math.pow(a[1], e)) : clean(Math.pow(a[1], e), Math.pow(a[0], e));
+};
 export const boolRange: BinaryRange = () => [0, 1];
 
 export const sumError: BinaryPropagation = (_a, _b, ea, eb) => ea + eb;
@@ -84,4 +101,13 @@ export const divErrorOver: BinaryPropagation = (a, b, ea, eb) => {
 export const selectErrorOver: BinaryPropagation = (_a, _b, ea, eb) => Math.max(ea, eb);
 /** A 0/1 result flips by 1 when an operand error lets the comparison change. */
 export const compareErrorOver: BinaryPropagation = (_a, _b, ea, eb) => (ea + eb > 0 ? 1 : 0);
-export const noBoundOver: BinaryPropagation = (_a, _b, ea, eb) => (ea + eb > 0 ? Infinity : 0);
+/** a ^ e for a constant e: |d/da a^e| = |e| |a|^(e-1), largest at the range's far end (e >= 1) or near end (e < 1). */
+export const powErrorOver: BinaryPropagation = (a, b, ea, eb) => {
+  if (ea === 0 && eb === 0) return 0;
+  const e = b[0];
+  if (eb > 0 || e !== b[1]) return Infinity;
+  if (e === 0) return 0;
+  if (e >= 1 && Number.isInteger(e)) return e * Math.pow(magnitude(a), e - 1) * ea;
+  if (a[0] <= 0) return Infinity;
+  return Math.abs(e) * Math.max(Math.pow(a[0], e - 1), Math.pow(a[1], e - 1)) * ea;
+};

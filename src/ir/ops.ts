@@ -10,7 +10,7 @@ import {
 } from './error-rules.js';
 import {
   absRange, addRange, boolRange, compareErrorOver, constSlope, decreasing, divErrorOver, divRange, expSlope, increasing, jumpSlope, logRange, logSlope, maxRange, minRange,
-  mulErrorOver, mulRange, noBoundOver, nonNegative, rsqrtSlope, selectErrorOver, sqrtSlope, subRange, sumError, unboundedRange, unitRange,
+  mulErrorOver, mulRange, nonNegative, powErrorOver, powRange, rsqrtSlope, selectErrorOver, sqrtSlope, subRange, sumError, unitRange,
   type BinaryPropagation, type BinaryRange, type UnaryRange, type UnarySlope,
 } from './interval.js';
 
@@ -91,7 +91,7 @@ export const BINARY: Readonly<Record<BinaryFn, BinaryInfo>> = {
   div: { ref: (a, b) => a / b, wgsl: (a, b) => `(${a} / ${b})`, weight: 22, commutative: false, symbol: '/', error: divError, range: divRange, over: divErrorOver },
   max: { ref: jsMax, wgsl: (a, b) => `fp_max(${a}, ${b})`, weight: 1, commutative: true, error: selectError, range: maxRange, over: selectErrorOver },
   min: { ref: jsMin, wgsl: (a, b) => `fp_min(${a}, ${b})`, weight: 1, commutative: true, error: selectError, range: minRange, over: selectErrorOver },
-  pow: { ref: refPow, wgsl: (a, b) => `fp_pow(${a}, ${b})`, weight: 16, commutative: false, symbol: '^', error: powError, range: unboundedRange, over: noBoundOver },
+  pow: { ref: refPow, wgsl: (a, b) => `fp_pow(${a}, ${b})`, weight: 16, commutative: false, symbol: '^', error: powError, range: powRange, over: powErrorOver },
   lt: { ref: (a, b) => b01(a < b), wgsl: (a, b) => `select(0.0, 1.0, ${a} < ${b})`, weight: 1, commutative: false, symbol: '<', error: compareError, range: boolRange, over: compareErrorOver },
   le: { ref: (a, b) => b01(a <= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`, weight: 1, commutative: false, symbol: '<=', error: compareError, range: boolRange, over: compareErrorOver },
   gt: { ref: (a, b) => b01(a > b), wgsl: (a, b) => `select(0.0, 1.0, ${a} > ${b})`, weight: 1, commutative: false, symbol: '>', error: compareError, range: boolRange, over: compareErrorOver },

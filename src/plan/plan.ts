@@ -106,6 +106,7 @@ export interface OpCost {
  * - `statistic`: a reduction result (sums, softmax and norm statistics) stays f32.
  * - `kernel`: its producer or a consumer is a kernel with no f16 load/store path (`template`).
  * - `device`: the target adapter lacks the `shader-f16` feature.
+ * - `output`: a model output is a reshape of it, so its buffer is the output's (read back as f32).
  */
 export type PrecisionReason =
   | { readonly kind: 'f16'; readonly addedError: number }
@@ -114,7 +115,8 @@ export type PrecisionReason =
   | { readonly kind: 'range' }
   | { readonly kind: 'statistic' }
   | { readonly kind: 'kernel'; readonly template: Template }
-  | { readonly kind: 'device' };
+  | { readonly kind: 'device' }
+  | { readonly kind: 'output' };
 
 export type StorageType = 'f32' | 'f16';
 

@@ -31,6 +31,8 @@ export interface PrecisionOptions {
 
 /** Kernels that load f16 operands (templates over codegen's Bindings); `single` is the unfused baseline. */
 const LOADS_F16: ReadonlySet<Template> = new Set(['cell', 'magg', 'row', 'matmul']);
+/** Kernels that store f16 outputs: elementwise cells, matmul epilogues, row programs' row-wide values. */
+const STORES_F16: ReadonlySet<Template> = new Set(['cell', 'row', 'matmul']);
 
 /** The plan with storage types chosen and its costs charged at 2 bytes per f16 element. */
 export function choosePrecision(plan: Plan, profile: DeviceProfile, opts: PrecisionOptions): Plan {
@@ -86,12 +88,17 @@ function readers(plan: Plan, id: NodeId): FusedOp[] {
 
 /** Why an intermediate cannot be f16 whatever the budget, or null when it can. */
 function ineligible(plan: Plan, id: NodeId, range: Interval, shaderF16: boolean): PrecisionReason | null {
-  if (!shaderF16) return { kind: 'device' };
   const n = plan.model.graph.node(id);
+  if (plan.model.outputs.some((o) => aliasBase(plan.model.graph, o.node) === id)) return { kind: 'output' };
+  if (!shaderF16) return { kind: 'device' };
   if (n.op === 'reduce') return { kind: 'statistic' };
   const producer = plan.ops.find((o) => o.outputs.includes(id))!;
-  // Only elementwise (cell) kernels store f16: other templates write statistics or matmul tiles.
-  if (producer.template !== 'cell' || producer.members.some((m) => plan.model.graph.node(m).op === 'reduce')) return { kind: 'kernel', template: producer.template };
+  const g = plan.model.graph;
+  // A row program's per-row values (a mean, 1 / sqrt(var + eps)) are statistics too; its
+  // row-wide outputs span the program's whole space, the largest of its members.
+  const space = Math.max(...producer.members.map((m) => numel(plan.shapes[m]!)));
+  if (producer.template === 'row' && numel(plan.shapes[id]!) < space) return { kind: 'statistic' };
+  if (!STORES_F16.has(producer.template) || producer.members.some((m) => g.node(m).op === 'reduce' && producer.template === 'cell')) return { kind: 'kernel', template: producer.template };
   const unable = readers(plan, id).find((o) => !LOADS_F16.has(o.template));
   if (unable !== undefined) return { kind: 'kernel', template: unable.template };
   const m = magnitude(range);

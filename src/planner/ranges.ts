@@ -9,7 +9,7 @@
 import { match } from 'ts-pattern';
 import { F32_ULP, sumChain } from '../ir/error-rules.js';
 import type { Graph } from '../ir/graph.js';
-import { hull, magnitude, UNBOUNDED, widen, type Interval } from '../ir/interval.js';
+import { hull, magnitude, squareRange, UNBOUNDED, widen, type Interval } from '../ir/interval.js';
 import type { Node, NodeId } from '../ir/node.js';
 import { BINARY, UNARY } from '../ir/ops.js';
 import type { ConcreteShape } from '../ir/shape.js';
@@ -48,7 +48,8 @@ function nodeRange(n: Node, shapes: readonly ConcreteShape[], r: (id: NodeId) =>
     .with({ op: 'input' }, (i) => inputRanges[i.name] ?? UNBOUNDED)
     .with({ op: 'const' }, (c) => (c.data.every(Number.isFinite) ? ([Math.min(...c.data), Math.max(...c.data)] as const) : UNBOUNDED))
     .with({ op: 'unary' }, (u) => UNARY[u.fn].range(x(0)))
-    .with({ op: 'binary' }, (b) => BINARY[b.fn].range(x(0), x(1)))
+    // x * x of one node is a square: never negative, which interval multiplication cannot see.
+    .with({ op: 'binary' }, (b) => (b.fn === 'mul' && b.inputs[0] === b.inputs[1] ? squareRange(x(0)) : BINARY[b.fn].range(x(0), x(1))))
     .with({ op: 'where' }, () => hull(x(1), x(2)))
     .with({ op: 'broadcast' }, { op: 'reshape' }, { op: 'transpose' }, () => x(0))
     .with({ op: 'reduce' }, (red) => {

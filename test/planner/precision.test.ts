@@ -172,3 +172,20 @@ describe('range analysis and error propagation', () => {
     expect(e[s]! / (K * eh)).toBeLessThan(1.001);
   });
 });
+
+describe('interval rules of the op table', () => {
+  it('pow with a constant exponent and squares of one node have bounded, sign-aware ranges', async () => {
+    const { powRange, powErrorOver, squareRange } = await import('../../src/ir/interval.js');
+    expect(squareRange([-3, 2])).toEqual([0, 9]);
+    expect(squareRange([-3, -2])).toEqual([4, 9]);
+    expect(powRange([-3, 2], [2, 2])).toEqual([0, 9]);
+    expect(powRange([-3, 2], [3, 3])).toEqual([-27, 8]);
+    expect(powRange([0, 4], [0.5, 0.5])).toEqual([0, 2]);
+    expect(powRange([-1, 4], [0.5, 0.5])).toEqual([-Infinity, Infinity]);
+    expect(powRange([1, 2], [1, 2])).toEqual([-Infinity, Infinity]);
+    // d/da a^3 = 3a^2 <= 3 * 9 on [-3, 2].
+    expect(powErrorOver([-3, 2], [3, 3], 0.01, 0)).toBeCloseTo(3 * 9 * 0.01, 15);
+    expect(powErrorOver([-3, 2], [3, 3], 0.01, 0.01)).toBe(Infinity);
+    expect(powErrorOver([0, 4], [0.5, 0.5], 0.01, 0)).toBe(Infinity);
+  });
+});
