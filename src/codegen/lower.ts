@@ -3,7 +3,7 @@
  * operator from its template, buffers for inputs, constants and materialized tensors, and reuse of
  * intermediate buffers across operators whose lifetimes do not overlap.
  */
-import type { Indexing } from './wgsl.js';
+import { F16_HELPERS, type Indexing } from './wgsl.js';
 import { match } from 'ts-pattern';
 import { describeOp, type Graph } from '../ir/graph.js';
 import { limitError, modelError } from '../ir/errors.js';
@@ -191,7 +191,7 @@ function kernelSpecs(g: Graph, op: FusedOp, lowering: OpLowering, table: BufferT
     label: `op${op.id} ${op.template} ${what}${k.part !== undefined ? ` ${k.part}` : ''}`,
     op: `op${op.id}`,
     // The directive must precede every declaration; only kernels binding an f16 buffer get it.
-    wgsl: [...k.reads, ...k.writes].some((s) => 'node' in s && f16.has(aliasBase(g, s.node))) ? `enable f16;\n${k.wgsl}` : k.wgsl,
+    wgsl: [...k.reads, ...k.writes].some((s) => 'node' in s && f16.has(aliasBase(g, s.node))) ? `${F16_HELPERS}\n${k.wgsl}` : k.wgsl,
     entryPoint: 'main',
     buffers: [...k.reads.map(slot), ...k.writes.map(slot)],
     writes: k.writes.length,

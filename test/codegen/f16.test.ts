@@ -1,7 +1,7 @@
 /**
  * f16 storage in codegen: kernels binding an f16 buffer start with `enable f16;`, declare it with
- * f16 elements (vec4<f16> on the vector path), convert at every load (f32(...)) and store
- * (f16(...)), and keep arithmetic f32; f16 tensors take 2 bytes per element in the memory plan
+ * f16 elements (vec4<f16> on the vector path), convert at every load (f16_load) and store
+ * (f16_store), and keep arithmetic f32; f16 tensors take 2 bytes per element in the memory plan
  * (rounded up to 4 bytes). Kernels that bind no f16 buffer are unchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +30,8 @@ describe('f16 codegen', () => {
     const [writer, reader] = c.executable.kernels;
     expect(writer!.wgsl.startsWith('enable f16;\n')).toBe(true);
     expect(writer!.wgsl).toMatch(/var<storage, read_write> o0: array<vec4<f16>>;/);
-    expect(writer!.wgsl).toMatch(/o0\[i\] = vec4<f16>\(/);
-    expect(reader!.wgsl).toMatch(/var<storage, read> (b\d): array<vec4<f16>>;[\s\S]*vec4<f32>\(\1\[i\]\)/);
+    expect(writer!.wgsl).toMatch(/o0\[i\] = f16x4_store\(/);
+    expect(reader!.wgsl).toMatch(/var<storage, read> (b\d): array<vec4<f16>>;[\s\S]*f16x4_load\(\1\[i\]\)/);
     // The model outputs stay f32.
     expect(reader!.wgsl).toMatch(/var<storage, read_write> o0: array<vec4<f32>>;/);
     expect(bufferOf(c, f16Node(c)).bytes).toBe(64 * 64 * 2);
@@ -40,12 +40,12 @@ describe('f16 codegen', () => {
     expect(bufferOf(plain, f16Node(c)).bytes).toBe(64 * 64 * 4);
   });
 
-  it('scalar path: array<f16> with f32(...) loads and f16(...) stores; an odd element count is padded to 4 bytes', () => {
+  it('scalar path: array<f16> with f16_load loads and f16_store stores; an odd element count is padded to 4 bytes', () => {
     const c = compile(odd, { precision: budget(['x']) });
     const [writer, reader] = c.executable.kernels;
     expect(writer!.wgsl).toMatch(/var<storage, read_write> o0: array<f16>;/);
-    expect(writer!.wgsl).toMatch(/o0\[i\] = f16\(/);
-    expect(reader!.wgsl).toMatch(/var<storage, read> (b\d): array<f16>;[\s\S]*f32\(\1\[i\]\)/);
+    expect(writer!.wgsl).toMatch(/o0\[i\] = f16_store\(/);
+    expect(reader!.wgsl).toMatch(/var<storage, read> (b\d): array<f16>;[\s\S]*f16_load\(\1\[i\]\)/);
     expect(bufferOf(c, f16Node(c)).bytes).toBe(32);
   });
 
@@ -58,7 +58,7 @@ describe('f16 codegen', () => {
     const mm = c.executable.kernels.find((k) => k.wgsl.includes('var<workgroup>') || /matmul/.test(k.label))!;
     expect(c.plan.ops.find((o) => o.outputs.includes(f16Node(c)))!.template).toBe('matmul');
     expect(mm.wgsl.startsWith('enable f16;')).toBe(true);
-    expect(mm.wgsl).toMatch(/o0\[[^\]]+\] = f16\(/);
+    expect(mm.wgsl).toMatch(/o0\[[^\]]+\] = f16_store\(/);
   });
 });
 
@@ -87,6 +87,31 @@ describe('f16 kernels on the device', () => {
       expect(c2.ok, `${o.name}: ${JSON.stringify(c2.mismatches)}`).toBe(true);
       // And f16 storage did change something: the result is not the all-f32 plan's bit for bit.
       expect(outputs[o.name]!.some((v, i) => v !== f32Out[o.name]![i])).toBe(true);
+    }
+  });
+
+  it('the bit conversions round to the nearest f16 (ties away from zero), keep signs, and reach 65504 and subnormals', async () => {
+    const m = model('round', { x: f32([1024]) }, ({ x }) => {
+      const h = materialize(x.neg());
+      return { a: h.neg(), b: h.mul(2) };
+    });
+    const c = compile(m, { runtime: gpu, precision: { maxRelError: 0.5, inputRanges: { x: [-65000, 65000] } } });
+    expect(c.plan.precision!.choices[0]!.storage).toBe('f16');
+    const special = [0, -0, 1, -1, 65000, -65000, 65504 / (1 + 2 ** -10), 2 ** -14, 2 ** -24, 3 * 2 ** -25, 1 + 2 ** -11, 1 + 3 * 2 ** -12, 0.1, -1234.5678];
+    const x = Float32Array.from({ length: 1024 }, (_, i) => special[i] ?? Math.sinh(i / 100) * (i % 2 ? -1 : 1));
+    const { outputs } = await gpu.run(c, { x });
+    const toF16 = (v: number): number => {
+      const a = Math.abs(v);
+      const q = a < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(a)) - 10);
+      return Math.sign(v) * Math.floor(a / q + 0.5) * q;
+    };
+    for (let i = 0; i < x.length; i++) {
+      const want = toF16(x[i]!);
+      const got = outputs.a![i]!;
+      // A device may flush f16 subnormals (and the f32 subnormals the conversion passes through).
+      if (Math.abs(x[i]!) < 2 ** -14 && got === 0) continue;
+      expect(got, `x = ${x[i]}`).toBe(want === 0 ? got : want);
+      if (want === 0) expect(got).toBe(0);
     }
   });
 });

@@ -63,7 +63,8 @@ interface Binding {
  * Storage bindings of one kernel: read-only buffers first, then read_write ones, each buffer once.
  * Element types are fixed before any expression is printed, since reads are spelled differently
  * for vec4 arrays. Templates spell every buffer access through load/scalarAt/store, so that f16
- * buffers convert at the kernel's boundary and the arithmetic inside stays f32.
+ * buffers convert at the kernel's boundary (wgsl.ts's F16_HELPERS) and the arithmetic inside
+ * stays f32.
  */
 export class Bindings {
   private readonly reads = new Map<string, Binding>();
@@ -113,21 +114,21 @@ export class Bindings {
     const b = this.byName.get(name);
     const raw = `${name}[${index}]`;
     if (b === undefined || !b.half) return raw;
-    return b.type === 'vec4<f32>' ? `vec4<f32>(${raw})` : `f32(${raw})`;
+    return b.type === 'vec4<f32>' ? `f16x4_load(${raw})` : `f16_load(${raw})`;
   }
 
   /** Scalar read of element `offset` of a read buffer, whichever element type it was given. */
   scalarAt(name: string, offset: string): string {
     if (!this.isVec4(name)) return this.load(name, offset);
     const lane = `${name}[(${offset}) >> 2u][(${offset}) & 3u]`;
-    return this.byName.get(name)!.half ? `f32(${lane})` : lane;
+    return this.byName.get(name)!.half ? `f16_load(${lane})` : lane;
   }
 
   /** The statement storing an f32 (or vec4<f32>) value at element `index` of a written buffer. */
   store(name: string, index: string, value: string): string {
     const b = this.byName.get(name);
     if (b === undefined || !b.half) return `${name}[${index}] = ${value};`;
-    return `${name}[${index}] = ${b.type === 'vec4<f32>' ? 'vec4<f16>' : 'f16'}(${value});`;
+    return `${name}[${index}] = ${b.type === 'vec4<f32>' ? 'f16x4_store' : 'f16_store'}(${value});`;
   }
 
   readName(slot: Slot): string {
