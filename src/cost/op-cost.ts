@@ -1,6 +1,6 @@
 import { MATMUL_GEOMETRY, REDUCE_SPLIT } from '../plan/kernel-geometry.js';
 import type { Node, NodeId } from '../ir/node.js';
-import { BINARY, MATMUL_WEIGHT, REDUCE, UNARY, WHERE } from '../ir/ops.js';
+import { BINARY, F16_CONVERT_WEIGHT, MATMUL_WEIGHT, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { numel, type ConcreteShape } from '../ir/shape.js';
 import type { FusedOp, OpCost } from '../plan/plan.js';
 import { DEFAULT_KERNEL_PARAMS, type DeviceProfile } from './profile.js';
@@ -94,7 +94,9 @@ export function opCost(g: CostGraph, op: FusedOp, p: DeviceProfile, elemBytes: E
     bytesRead += size(i) * elemBytes(i) * (rowPhases > 1 && size(i) === space ? rowPhases : 1);
   }
   const bytesWritten = op.outputs.reduce((s, o) => s + size(o) * elemBytes(o), 0);
-  let flops = 0;
+  // Every f16 element loaded or stored is converted to or from f32 once.
+  const converted = [...op.inputs, ...op.outputs].reduce((s, id) => s + (elemBytes(id) === 2 ? size(id) : 0), 0);
+  let flops = F16_CONVERT_WEIGHT * converted;
   let prologueFlops = 0;
   let mmFlops = 0;
   let mmMs = 0;

@@ -69,7 +69,7 @@ const PrecisionJSON = t.readonly(
           id: nodeId,
           name: t.string,
           storage: t.keyof({ f32: null, f16: null }),
-          reason: t.keyof({ f16: null, budget: null, overflow: null, range: null, statistic: null, kernel: null, device: null, output: null }),
+          reason: t.keyof({ f16: null, budget: null, overflow: null, range: null, statistic: null, kernel: null, device: null, output: null, cost: null }),
           explanation: t.string,
           range: t.tuple([numOrNull, numOrNull]),
           bytesSaved: t.number,

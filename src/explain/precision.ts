@@ -20,6 +20,7 @@ export function describePrecisionReason(r: PrecisionReason, name: (id: NodeId) =
     .with({ kind: 'statistic' }, () => 'f32: a reduction result (statistics stay f32)')
     .with({ kind: 'kernel' }, (x) => `f32: a ${x.template} kernel reads or writes it, and ${x.template} kernels have no f16 path for it`)
     .with({ kind: 'device' }, () => 'f32: the adapter lacks shader-f16, so f16 storage falls back to f32')
+    .with({ kind: 'cost' }, (x) => `f32: the cost model does not expect f16 to pay (${fmt(x.f16Ms)} with f16 vs ${fmt(x.f32Ms)})`)
     .with({ kind: 'output' }, () => 'f32: a model output is a reshape of it and shares its buffer (outputs are f32)')
     .exhaustive();
 }

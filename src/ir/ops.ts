@@ -117,6 +117,12 @@ export const REDUCE: Readonly<Record<ReduceFn, ReduceInfo>> = {
 export const MATMUL_WEIGHT = 2;
 
 /**
+ * Weight per element converted between f16 storage and f32 arithmetic (codegen's conversions on
+ * the bits, src/codegen/wgsl.ts: about four integer ops and a multiply per element).
+ */
+export const F16_CONVERT_WEIGHT = 4;
+
+/**
  * WGSL helpers every generated kernel may call. NaN tests go through the bit pattern, because a
  * compiler is allowed to fold `x != x` away; max/min/relu/tanh/pow are spelled so that NaN and
  * infinities behave as in the float64 reference (Math.*).

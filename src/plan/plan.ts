@@ -106,6 +106,8 @@ export interface OpCost {
  * - `statistic`: a reduction result (sums, softmax and norm statistics) stays f32.
  * - `kernel`: its producer or a consumer is a kernel with no f16 load/store path (`template`).
  * - `device`: the target adapter lacks the `shader-f16` feature.
+ * - `cost`: the cost model does not expect f16 to pay (the conversions cost more than the bytes
+ *   save in a kernel bound by arithmetic): the plan's estimate with f16 and with f32.
  * - `output`: a model output is a reshape of it, so its buffer is the output's (read back as f32).
  */
 export type PrecisionReason =
@@ -116,6 +118,7 @@ export type PrecisionReason =
   | { readonly kind: 'statistic' }
   | { readonly kind: 'kernel'; readonly template: Template }
   | { readonly kind: 'device' }
+  | { readonly kind: 'cost'; readonly f16Ms: number; readonly f32Ms: number }
   | { readonly kind: 'output' };
 
 export type StorageType = 'f32' | 'f16';

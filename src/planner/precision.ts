@@ -6,9 +6,10 @@
  * - it is not a reduction result (sums, softmax and norm statistics stay f32),
  * - its producer and every consumer are kernels with an f16 load/store path,
  * - range analysis bounds it below 65504 (after rounding and the error already on it),
- * and the choice keeps every output within budget: the error the f16 choices add to an output
- * (ranges.ts's addedErrors) is at most maxRelError times the output's magnitude bound. The pass
- * takes candidates greedily, largest saving first, keeping each that stays within budget.
+ * and the choice pays and keeps every output within budget: the cost model's estimate of the plan
+ * drops (bytes halved against the conversions added), and the error the f16 choices add to an
+ * output (ranges.ts's addedErrors) is at most maxRelError times the output's magnitude bound. The
+ * pass takes candidates greedily, largest saving first, keeping each that does both.
  */
 import { aliasBase } from '../ir/alias.js';
 import type { Interval } from '../ir/interval.js';
@@ -52,8 +53,18 @@ export function choosePrecision(plan: Plan, profile: DeviceProfile, opts: Precis
   const candidates = plan.materialized.filter((id) => !fixed.has(id)).sort((a, b) => saved(b) - saved(a) || a - b);
   const f16 = new Set<NodeId>();
   const reasons = new Map(fixed);
+  const costGraph = { node: (id: NodeId) => g.node(id), shapes: plan.shapes };
+  const estimate = (): number => planCost(costGraph, plan.ops, profile, (id) => (f16.has(aliasBase(g, id)) ? 2 : 4)).ms;
   for (const id of candidates) {
+    const f32Ms = estimate();
     f16.add(id);
+    const f16Ms = estimate();
+    // f16 must pay: the bytes it saves against the conversions it adds.
+    if (!(f16Ms < f32Ms)) {
+      f16.delete(id);
+      reasons.set(id, { kind: 'cost', f16Ms, f32Ms });
+      continue;
+    }
     const e = addedErrors(g, plan.shapes, ranges, f16);
     // The error already on the value counts towards the f16 range too.
     if ((magnitude(ranges[id]!) + e[id]!) * (1 + F16_ULP) > F16_MAX) {
@@ -76,7 +87,7 @@ export function choosePrecision(plan: Plan, profile: DeviceProfile, opts: Precis
   }));
   const report: PrecisionOutput[] = plan.model.outputs.map((o) => ({ node: o.node, name: o.name, magnitude: magnitude(ranges[o.node]!), addedError: e[o.node]! }));
   const elemBytes = (id: NodeId): number => (f16.has(aliasBase(g, id)) ? 2 : 4);
-  const { costs, ms } = planCost({ node: (id) => g.node(id), shapes: plan.shapes }, plan.ops, profile, elemBytes);
+  const { costs, ms } = planCost(costGraph, plan.ops, profile, elemBytes);
   return { ...plan, costs, estimatedMs: ms, precision: { maxRelError: opts.maxRelError, choices, outputs: report, f32EstimatedMs: plan.estimatedMs } };
 }
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/api/compile.js';
+import { DEFAULT_PROFILE } from '../../src/cost/profile.js';
 import { f32, materialize, model } from '../../src/dsl/index.js';
 import type { PrecisionChoice } from '../../src/plan/plan.js';
 import { addedErrors, F16_MIN_NORMAL, F16_ULP, nodeRanges } from '../../src/planner/ranges.js';
@@ -95,6 +96,14 @@ describe('precision pass', () => {
     expect(big.reason).toEqual({ kind: 'overflow', magnitude: 90000 });
     // Below the f16 maximum (255^2 = 65025) it may be f16.
     expect(choiceOf(compile(m, { precision: { maxRelError: 0.5, inputRanges: { x: [-255, 255] } } })).storage).toBe('f16');
+  });
+
+  it('keeps f32 where the cost model does not expect f16 to pay (arithmetic-bound kernels: conversions cost, bytes do not)', () => {
+    const slowArithmetic = { ...DEFAULT_PROFILE, flopsPerMs: DEFAULT_PROFILE.flopsPerMs / 1000 };
+    const h = choiceOf(compile(chain, { profile: slowArithmetic, precision: { maxRelError: 1e-2, inputRanges: unit } }));
+    expect(h.storage).toBe('f32');
+    expect(h.reason.kind).toBe('cost');
+    if (h.reason.kind === 'cost') expect(h.reason.f16Ms).toBeGreaterThan(h.reason.f32Ms);
   });
 
   it('keeps f32 what depends on an input without a range', () => {
