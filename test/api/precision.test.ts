@@ -16,7 +16,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, toIR, type CompiledModel, type ModelLike } from '../../src/api/compile.js';
 import { randomInputs } from '../../src/api/random-inputs.js';
-import { DEFAULT_PROFILE } from '../../src/cost/profile.js';
+import { DEFAULT_PROFILE, GENERIC_GPU_PROFILE } from '../../src/cost/profile.js';
 import { FuseplanError } from '../../src/ir/errors.js';
 import type { Dims } from '../../src/ir/model.js';
 import type { BoundedTensor } from '../../src/reference/evaluate.js';
@@ -99,13 +99,15 @@ describe('examples under an error budget', () => {
       const mod = (await import(/* @vite-ignore */ new URL(f, dir).href)) as { default: ModelLike; dims: Dims };
       const ir = toIR(mod.default);
       const inputRanges = Object.fromEntries(ir.inputs.map((i) => [i.name, [-1, 1] as const]));
-      const c = compile(mod.default, { dims: mod.dims, limits: gpu.limits, runtime: gpu, precision: { maxRelError, inputRanges } });
+      // Planned for a discrete GPU (GENERIC_GPU_PROFILE: arithmetic cheap against bandwidth), where
+      // f16 pays in more kernels than with lavapipe's profile; the kernels run here all the same.
+      const c = compile(mod.default, { dims: mod.dims, limits: gpu.limits, runtime: gpu, profile: GENERIC_GPU_PROFILE, precision: { maxRelError, inputRanges } });
       await checkWithinBudget(c, randomInputs(ir, mod.dims, 11), tally);
     }
     console.log(`examples at ${maxRelError}: ${tally.f16} of ${tally.intermediates} intermediates f16`);
-    // Observed: at 1e-2 l2svm's hinge term, two of l2svm-step's and one of autoencoder's; at 1e-3
-    // one of them (docs/planner.md says why softmax and norm pipelines stay f32).
-    expect(tally.f16).toBeGreaterThanOrEqual(maxRelError >= 1e-2 ? 4 : 1);
+    // Observed: 4 of 38 at 1e-2, 2 at 1e-3 (docs/planner.md says why softmax and norm pipelines
+    // stay f32).
+    expect(tally.f16).toBeGreaterThanOrEqual(maxRelError >= 1e-2 ? 4 : 2);
   }, 120_000);
 });
 
