@@ -106,6 +106,16 @@ describe('precision pass', () => {
     if (h.reason.kind === 'cost') expect(h.reason.f16Ms).toBeGreaterThan(h.reason.f32Ms);
   });
 
+  it('keeps f32 an intermediate whose buffer is a model output (the output is a reshape of it)', () => {
+    const m = model('view', { x: f32([N, N]) }, ({ x }) => {
+      const h = materialize(x.tanh());
+      return { flat: h.reshape([N * N]), y: h.mul(2) };
+    });
+    const c = compile(m, { precision: { maxRelError: 0.5, inputRanges: { x: [-1, 1] } } });
+    const h = c.plan.precision!.choices.find((ch) => c.plan.model.graph.node(ch.node).op === 'unary');
+    expect(h?.reason).toEqual({ kind: 'output' });
+  });
+
   it('keeps f32 what depends on an input without a range', () => {
     const m = model('open', { x: f32([N, N]), y: f32([N, N]) }, ({ x, y }) => {
       const h = materialize(x.mul(y));
