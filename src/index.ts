@@ -5,6 +5,7 @@
  */
 export * from './dsl/index.js';
 export { compile, toIR, type CompileOptions, type CompiledModel, type ModelLike } from './api/compile.js';
+export type { PrecisionOption } from './api/precision-option.js';
 export { randomInputs, seededRandom } from './api/random-inputs.js';
 // Typed results (Either / TaskEither) alongside the throwing calls; see docs/architecture.md.
 export { compileE, validateFeedsE, runTE } from './api/either.js';

@@ -11,6 +11,8 @@ import { STRATEGIES, type Plan, type Strategy } from '../plan/plan.js';
 import { planModel } from '../planner/planner.js';
 import { LIMIT_NAMES, WEBGPU_DEFAULT_LIMITS } from '../ir/limits.js';
 import type { DeviceLimits } from '../ir/limits.js';
+import { f16Nodes } from '../plan/precision.js';
+import { precisionOptions, type PrecisionOption } from './precision-option.js';
 import { chooseProfile, type PlanTarget } from './profile-choice.js';
 
 export { STRATEGIES, type Strategy };
@@ -35,6 +37,11 @@ export interface CompileOptions {
   readonly profile?: DeviceProfile;
   /** Node ids to keep materialized, in addition to tensors pinned with materialize() in the DSL. */
   readonly materialize?: readonly NodeId[];
+  /**
+   * An error budget that lets the planner store intermediates as f16 where the device has
+   * `shader-f16` (docs/planner.md, "Mixed precision"). Default: every tensor f32, exactly.
+   */
+  readonly precision?: PrecisionOption;
 }
 
 export type ExplainFormat = 'text' | 'json' | 'dot' | 'wgsl' | 'ir';
@@ -108,8 +115,9 @@ export function compile(m: ModelLike, opts: CompileOptions = {}): CompiledModel 
     }
   }
   const { profile, why } = chooseProfile(opts.profile, target);
-  const plan = planModel(model, dims, { strategy, limits, profile, ...(opts.materialize ? { materialize: opts.materialize } : {}) });
-  const lowered = lowerPlan(model, plan.shapes, plan.ops, { limits, ...profile.kernels });
+  const precision = opts.precision === undefined ? undefined : precisionOptions(model, opts.precision, target);
+  const plan = planModel(model, dims, { strategy, limits, profile, ...(opts.materialize ? { materialize: opts.materialize } : {}), ...(precision ? { precision } : {}) });
+  const lowered = lowerPlan(model, plan.shapes, plan.ops, { limits, ...profile.kernels, f16: f16Nodes(plan) });
   const extras = { memory: lowered.memory, kernelNotes: plan.ops.map((_, i) => `${lowered.kernelsPerOp[i]} kernel${lowered.kernelsPerOp[i] === 1 ? '' : 's'}`) };
   // The profile and the kernel parameters it chose, after explain's summary lines.
   const params = effectiveKernelParams(profile);

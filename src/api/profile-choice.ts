@@ -8,10 +8,12 @@
 import { genericProfileFor, GENERIC_GPU_PROFILE, type AdapterDescription, type DeviceProfile } from '../cost/profile.js';
 import type { DeviceLimits } from '../ir/limits.js';
 
-/** What compile() reads of a runtime: its limits and its adapter. A Runtime is one. */
+/** What compile() reads of a runtime: its limits, its adapter and its device's features. A Runtime is one. */
 export interface PlanTarget {
   readonly limits: DeviceLimits;
   readonly adapterInfo: AdapterDescription;
+  /** The device's features (f16 storage needs `shader-f16`); absent: none assumed. */
+  readonly features?: readonly string[];
 }
 
 /** The stored calibration for an adapter, or null/undefined when it has none. */

@@ -1,5 +1,7 @@
 import { SingleBar } from 'cli-progress';
+import type { PrecisionOption } from '../api/precision-option.js';
 import { FuseplanError } from '../ir/errors.js';
+import type { ModelIR } from '../ir/model.js';
 import { STRATEGIES, type Strategy } from '../plan/plan.js';
 import { useColor } from './colors.js';
 
@@ -22,6 +24,27 @@ export function parseStrategy(s: string | undefined): Strategy {
   const v = (s ?? 'cost') as Strategy;
   if (!STRATEGIES.includes(v)) throw new UsageError(`--strategy: '${s}' is not one of ${STRATEGIES.join(', ')}`);
   return v;
+}
+
+/**
+ * `--max-rel-error 1e-3 [--input-ranges x=-1:1,y=0:2]` -> compile()'s precision option. Inputs
+ * without a range get [-1, 1], the range of the random inputs `fuseplan run` feeds.
+ */
+export function parsePrecision(model: ModelIR, maxRelError: string | undefined, ranges: string | undefined): PrecisionOption | undefined {
+  if (maxRelError === undefined) {
+    if (ranges !== undefined) throw new UsageError('--input-ranges needs --max-rel-error');
+    return undefined;
+  }
+  const e = Number(maxRelError);
+  if (!(e > 0) || !Number.isFinite(e)) throw new UsageError(`--max-rel-error: expected a positive number, got '${maxRelError}'`);
+  const inputRanges: Record<string, [number, number]> = Object.fromEntries(model.inputs.map((i) => [i.name, [-1, 1]]));
+  for (const part of (ranges ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const m = part.trim().match(/^([A-Za-z_][A-Za-z0-9_]*)=([^:]+):(.+)$/);
+    const [lo, hi] = m ? [Number(m[2]), Number(m[3])] : [NaN, NaN];
+    if (!m || !Number.isFinite(lo) || !Number.isFinite(hi)) throw new UsageError(`--input-ranges: expected NAME=LO:HI[,NAME=LO:HI...], got '${part}'`);
+    inputRanges[m[1]!] = [lo, hi];
+  }
+  return { maxRelError: e, inputRanges };
 }
 
 /** Exit codes: 0 ok, 1 the user's mistake (bad flags, bad model, bad dims), 2 our bug or the device's failure. */

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { Command, CommanderError } from 'commander';
 import { compile, type ExplainFormat } from '../api/compile.js';
-import { exitCodeFor, parseDims, parseStrategy, UsageError, stepProgress } from './args.js';
+import { exitCodeFor, parseDims, parsePrecision, parseStrategy, UsageError, stepProgress } from './args.js';
 import { loadModel } from './load-model.js';
 import { runCommand, type RunFlags } from './run.js';
 import { benchCommand, type BenchFlags } from './bench.js';
@@ -13,6 +13,9 @@ import { explainHtml, graphLayoutAvailable, GRAPH_LAYOUT_HINT } from '../viewer/
 import { decodePlanJSON } from '../explain/plan-json.js';
 import { savedPlanText } from '../explain/saved-plan.js';
 
+const MAX_REL_ERROR = ['--max-rel-error <x>', 'an error budget: intermediates may be stored as f16 where every output keeps within x of its magnitude bound (docs/planner.md)'] as const;
+const INPUT_RANGES = ['--input-ranges <ranges>', 'value ranges of inputs for --max-rel-error, e.g. x=-1:1,y=0:4 (default: -1:1, the range of the random inputs `run` feeds)'] as const;
+
 const FORMATS: readonly (ExplainFormat | 'html')[] = ['text', 'json', 'dot', 'wgsl', 'ir', 'html'];
 
 interface ExplainFlags {
@@ -21,12 +24,15 @@ interface ExplainFlags {
   format?: string;
   output?: string;
   deviceProfile?: string;
+  maxRelError?: string;
+  inputRanges?: string;
 }
 
 async function explainModel(file: string, f: ExplainFlags, format: ExplainFormat | 'html'): Promise<string> {
   const m = await loadModel(file);
   const progress = stepProgress(2, m.ir.name);
-  const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy), profile: profileForExplain(f.deviceProfile) });
+  const precision = parsePrecision(m.ir, f.maxRelError, f.inputRanges);
+  const plan = compile(m.ir, { dims: { ...m.dims, ...parseDims(f.dims) }, strategy: parseStrategy(f.strategy), profile: profileForExplain(f.deviceProfile), ...(precision ? { precision } : {}) });
   progress.step('planned and compiled');
   if (format === 'html' && !(await graphLayoutAvailable())) process.stderr.write(`note: ${GRAPH_LAYOUT_HINT}\n`);
   const text = format === 'html' ? await explainHtml(plan) : plan.explain(format);
@@ -56,6 +62,8 @@ function program(out: (s: string) => void): Command {
     .option('--format <fmt>', `output format: ${FORMATS.join(' | ')}`, 'text')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .option('--device-profile <file>', "cost profile: a calibration file, or 'default' (default: the most recently calibrated profile, else the built-in one)")
+    .option(...MAX_REL_ERROR)
+    .option(...INPUT_RANGES)
     .action(async (file: string, f: ExplainFlags) => {
       const format = (f.format ?? 'text') as ExplainFormat | 'html';
       if (!FORMATS.includes(format)) throw new UsageError(`--format: '${f.format}' is not one of ${FORMATS.join(', ')}`);
@@ -80,6 +88,8 @@ function program(out: (s: string) => void): Command {
     .option('--seed <n>', 'seed of the random inputs', '1')
     .option('--runs <n>', 'timed runs after one warm-up', '5')
     .option('--device-profile <file>', "cost profile: a calibration file, or 'default' (default: the adapter's calibrated profile, else the built-in one)")
+    .option(...MAX_REL_ERROR)
+    .option(...INPUT_RANGES)
     .action(async (file: string, f: RunFlags) => runCommand(file, f, out));
   p.command('calibrate')
     .description('measure this adapter (bandwidth, arithmetic, launches, matmul; kernel variants) and cache the cost profile planning uses')

@@ -3,7 +3,7 @@
  * operator from its template, buffers for inputs, constants and materialized tensors, and reuse of
  * intermediate buffers across operators whose lifetimes do not overlap.
  */
-import type { Indexing } from './wgsl.js';
+import { F16_HELPERS, type Indexing } from './wgsl.js';
 import { match } from 'ts-pattern';
 import { describeOp, type Graph } from '../ir/graph.js';
 import { limitError, modelError } from '../ir/errors.js';
@@ -33,6 +33,8 @@ export interface LowerPlanOptions {
   readonly reduce?: ReduceOptions;
   /** Sizes as WGSL literals (default: kernels specialised to the shapes) or uniforms. */
   readonly indexing?: Indexing;
+  /** Intermediates stored as f16 (the plan's precision choices); default none. */
+  readonly f16?: ReadonlySet<NodeId>;
 }
 
 export interface LoweredPlan {
@@ -68,11 +70,12 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
   const base = (id: NodeId): NodeId => aliasBase(g, id);
   const producedBy = checkOrder(g, ops);
   checkTensorSizes(model, shapes, ops, opts.limits);
-  const lowered = ops.map((op) => lowerOp({ graph: g, shapes, op, members: new Set(op.members), limits: opts.limits, indexing: opts.indexing ?? 'literal' }, opts));
+  const f16 = opts.f16 ?? new Set<NodeId>();
+  const lowered = ops.map((op) => lowerOp({ graph: g, shapes, op, members: new Set(op.members), limits: opts.limits, indexing: opts.indexing ?? 'literal', f16 }, opts));
 
   // Tensors that outlive the run (model outputs, also through reshapes) are never pooled.
   const pinned = new Set(model.outputs.map((o) => base(o.node)));
-  const bytesOf = (id: NodeId): number => numel(shapes[id]!) * 4;
+  const bytesOf = (id: NodeId): number => numel(shapes[id]!) * (f16.has(id) ? 2 : 4);
   const pooled = (id: NodeId): boolean => producedBy.has(id) && !pinned.has(id);
   const steps: MemoryStep[] = ops.map((op, i) => ({
     reads: [...new Set(lowered[i]!.kernels.flatMap((k) => k.reads).flatMap((s) => ('node' in s && pooled(base(s.node)) ? [base(s.node)] : [])))],
@@ -81,7 +84,7 @@ export function lowerPlan(model: ModelIR, shapes: readonly ConcreteShape[], ops:
   }));
   const mem = planMemory(steps);
   const table = new BufferTable(model, shapes, mem, producedBy, pinned);
-  const kernels = ops.flatMap((op, i) => kernelSpecs(g, op, lowered[i]!, table, mem.scratchBuffer[i]!));
+  const kernels = ops.flatMap((op, i) => kernelSpecs(g, op, lowered[i]!, table, mem.scratchBuffer[i]!, f16));
 
   const named = (name: string, node: NodeId): NamedBuffer => ({ name, buffer: table.of(node), length: numel(shapes[node]!), shape: shapes[node]! });
   const usedInputs = model.inputs.filter((inp) => table.has(inp.node) || model.outputs.some((o) => base(o.node) === inp.node));
@@ -180,14 +183,15 @@ class BufferTable {
 }
 
 /** One op's kernels with their slots bound to buffers; `scratch` maps its scratch slots to pool buffers. */
-function kernelSpecs(g: Graph, op: FusedOp, lowering: OpLowering, table: BufferTable, scratch: readonly number[]): KernelSpec[] {
+function kernelSpecs(g: Graph, op: FusedOp, lowering: OpLowering, table: BufferTable, scratch: readonly number[], f16: ReadonlySet<NodeId>): KernelSpec[] {
   const slot = (s: Slot): BufferId => ('node' in s ? table.of(s.node) : table.pooled(scratch[s.scratch]!));
   const only = op.template === 'single' && op.members.length === 1 ? ` ${describeOp(g.node(op.members[0]!))}` : '';
   const what = op.outputs.map((o) => `%${o}`).join(',') + only;
   return lowering.kernels.map((k) => ({
     label: `op${op.id} ${op.template} ${what}${k.part !== undefined ? ` ${k.part}` : ''}`,
     op: `op${op.id}`,
-    wgsl: k.wgsl,
+    // The directive must precede every declaration; only kernels binding an f16 buffer get it.
+    wgsl: [...k.reads, ...k.writes].some((s) => 'node' in s && f16.has(aliasBase(g, s.node))) ? `${F16_HELPERS}\n${k.wgsl}` : k.wgsl,
     entryPoint: 'main',
     buffers: [...k.reads.map(slot), ...k.writes.map(slot)],
     writes: k.writes.length,

@@ -135,3 +135,33 @@ export function blockedSumStep(accs: readonly string[], count: string, zero: str
 export function blockedSumFinish(accs: readonly string[], add: (a: string, b: string) => string): string[] {
   return accs.map((a) => `${a} = ${add(a, add(`${a}c`, `${a}b`))};`);
 }
+
+/**
+ * What every kernel binding an f16 buffer starts with: the directive, and conversions between f16
+ * storage and f32 arithmetic done on the bits. WGSL's own f32(x) / f16(x) would do, but software
+ * rasterizers (lavapipe) lower each to a library call per element, which costs more than the bytes
+ * f16 saves; these are a few integer ops that vectorize. Scaling by 2^-112 moves an f32's exponent
+ * onto f16's (bias 127 vs 15), so the f16 bits are the f32 bits shifted right by 13, rounded half
+ * away from zero (within the 2^-10 relative error the planner assumes, src/planner/ranges.ts),
+ * and f16 subnormals come out as f32 subnormals (a device may flush either to zero: the planner's
+ * 2^-14 absolute term). The planner only stores finite values below 65504, so infinities and NaN
+ * never reach these.
+ */
+export const F16_HELPERS = `enable f16;
+
+fn f16_unpack2(p: vec2<f16>) -> vec2<f32> {
+  let h = bitcast<u32>(p);
+  let lo = bitcast<f32>((h & 0x7fffu) << 13u) * 5.192296858534828e33f;
+  let hi = bitcast<f32>((h >> 3u) & 0x0fffe000u) * 5.192296858534828e33f;
+  return vec2<f32>(bitcast<f32>(bitcast<u32>(lo) | ((h & 0x8000u) << 16u)), bitcast<f32>(bitcast<u32>(hi) | (h & 0x80000000u)));
+}
+fn f16_pack2(v: vec2<f32>) -> vec2<f16> {
+  let b = bitcast<vec2<u32>>(v * 1.925929944387236e-34f);
+  let h = ((b >> vec2<u32>(16u)) & vec2<u32>(0x8000u)) | (((b & vec2<u32>(0x7fffffffu)) + vec2<u32>(0x1000u)) >> vec2<u32>(13u));
+  return bitcast<vec2<f16>>(h.x | (h.y << 16u));
+}
+fn f16x4_load(x: vec4<f16>) -> vec4<f32> { return vec4<f32>(f16_unpack2(x.xy), f16_unpack2(x.zw)); }
+fn f16x4_store(v: vec4<f32>) -> vec4<f16> { return vec4<f16>(f16_pack2(v.xy), f16_pack2(v.zw)); }
+fn f16_load(x: f16) -> f32 { return f16_unpack2(vec2<f16>(x, x)).x; }
+fn f16_store(v: f32) -> f16 { return f16_pack2(vec2<f32>(v, v)).x; }
+`;

@@ -1,6 +1,6 @@
 import { MATMUL_GEOMETRY, REDUCE_SPLIT } from '../plan/kernel-geometry.js';
 import type { Node, NodeId } from '../ir/node.js';
-import { BINARY, MATMUL_WEIGHT, REDUCE, UNARY, WHERE } from '../ir/ops.js';
+import { BINARY, F16_CONVERT_WEIGHT, MATMUL_WEIGHT, REDUCE, UNARY, WHERE } from '../ir/ops.js';
 import { numel, type ConcreteShape } from '../ir/shape.js';
 import type { FusedOp, OpCost } from '../plan/plan.js';
 import { DEFAULT_KERNEL_PARAMS, type DeviceProfile } from './profile.js';
@@ -9,6 +9,11 @@ export interface CostGraph {
   node(id: NodeId): Node;
   readonly shapes: readonly ConcreteShape[];
 }
+
+/** Bytes per element of the tensor a node reads or writes (by the node owning the buffer or a view of it). */
+export type ElemBytes = (id: NodeId) => number;
+/** Every tensor f32: the plans of the search (storage types are chosen after it, see precision.ts). */
+const f32Bytes: ElemBytes = () => 4;
 
 /** Arithmetic weight of one evaluation of a node (per output cell; reductions per input cell). */
 export function nodeWeight(n: Node): number {
@@ -75,7 +80,7 @@ function rowLayout(rows: number, cols: number, minLanes: number, cacheMax: numbe
  * matmul rate are the profile's maxima times the template's share (so scaling bytesPerMs or
  * matmulFlopsPerMs scales every template, and the search's lower bound stays below every cost).
  */
-export function opCost(g: CostGraph, op: FusedOp, p: DeviceProfile): OpCost {
+export function opCost(g: CostGraph, op: FusedOp, p: DeviceProfile, elemBytes: ElemBytes = f32Bytes): OpCost {
   const size = (id: NodeId): number => numel(g.shapes[id]!);
   const members = op.members.map((m) => g.node(m));
   const reduces = members.filter((n) => n.op === 'reduce');
@@ -86,10 +91,12 @@ export function opCost(g: CostGraph, op: FusedOp, p: DeviceProfile): OpCost {
   for (const i of op.inputs) {
     const n = g.node(i);
     if (n.op === 'const' && n.data.length === 1) continue;
-    bytesRead += size(i) * 4 * (rowPhases > 1 && size(i) === space ? rowPhases : 1);
+    bytesRead += size(i) * elemBytes(i) * (rowPhases > 1 && size(i) === space ? rowPhases : 1);
   }
-  const bytesWritten = op.outputs.reduce((s, o) => s + size(o) * 4, 0);
-  let flops = 0;
+  const bytesWritten = op.outputs.reduce((s, o) => s + size(o) * elemBytes(o), 0);
+  // Every f16 element loaded or stored is converted to or from f32 once.
+  const converted = [...op.inputs, ...op.outputs].reduce((s, id) => s + (elemBytes(id) === 2 ? size(id) : 0), 0);
+  let flops = F16_CONVERT_WEIGHT * converted;
   let prologueFlops = 0;
   let mmFlops = 0;
   let mmMs = 0;
@@ -246,7 +253,7 @@ function matmulPrologue(g: CostGraph, op: FusedOp): { evaluations: (n: Node) => 
   };
 }
 
-export function planCost(g: CostGraph, ops: readonly FusedOp[], p: DeviceProfile): { costs: OpCost[]; ms: number } {
-  const costs = ops.map((o) => opCost(g, o, p));
+export function planCost(g: CostGraph, ops: readonly FusedOp[], p: DeviceProfile, elemBytes: ElemBytes = f32Bytes): { costs: OpCost[]; ms: number } {
+  const costs = ops.map((o) => opCost(g, o, p, elemBytes));
   return { costs, ms: costs.reduce((s, c) => s + c.ms, 0) };
 }

@@ -57,6 +57,29 @@ const DecisionJSON = t.readonly(
 const SearchJSON = t.readonly(t.type({ partitions: t.number, interestingPoints: t.number, plansEvaluated: t.number, plansPruned: t.number, exhaustive: t.boolean }));
 const searchMatches: SameType<t.TypeOf<typeof SearchJSON>, SearchStats> = true;
 
+const numOrNull = t.union([t.number, t.null]);
+/** Precision choices (present when compiled with a budget); unbounded numbers are null. */
+const PrecisionJSON = t.readonly(
+  t.type({
+    maxRelError: t.number,
+    f32EstimatedMs: t.number,
+    intermediates: t.readonlyArray(
+      t.readonly(
+        t.type({
+          id: nodeId,
+          name: t.string,
+          storage: t.keyof({ f32: null, f16: null }),
+          reason: t.keyof({ f16: null, budget: null, overflow: null, range: null, statistic: null, kernel: null, device: null, output: null, cost: null }),
+          explanation: t.string,
+          range: t.tuple([numOrNull, numOrNull]),
+          bytesSaved: t.number,
+        }),
+      ),
+    ),
+    outputs: t.readonlyArray(t.readonly(t.type({ id: nodeId, name: t.string, magnitude: numOrNull, addedError: numOrNull }))),
+  }),
+);
+
 /** What explainJSON writes: the plan, without the profile it was costed with. */
 const ExplainJSONCodec = t.readonly(
   t.intersection([
@@ -73,7 +96,7 @@ const ExplainJSONCodec = t.readonly(
       planningMs: t.number,
       search: SearchJSON,
     }),
-    t.partial({ memory: t.readonly(t.type({ peakBytes: t.number, totalIntermediateBytes: t.number })) }),
+    t.partial({ memory: t.readonly(t.type({ peakBytes: t.number, totalIntermediateBytes: t.number })), precision: PrecisionJSON }),
   ]),
 );
 export type ExplainJSON = t.TypeOf<typeof ExplainJSONCodec>;

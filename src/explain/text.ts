@@ -3,6 +3,7 @@ import { describeOp } from '../ir/graph.js';
 import type { NodeId } from '../ir/node.js';
 import type { Decision, Plan } from '../plan/plan.js';
 import type { ExplainJSON } from './plan-json.js';
+import { precisionJSON, precisionLines } from './precision.js';
 
 export const fmtMs = (ms: number): string => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} us`);
 export const fmtBytes = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
@@ -63,6 +64,10 @@ export function explainText(plan: Plan, extras: ExplainExtras = {}): string {
     lines.push('');
     lines.push(`materialized intermediates: ${plan.materialized.map((m) => `${nodeName(plan, m)} ${shape(m)}`).join(', ')}`);
   }
+  if (plan.precision) {
+    lines.push('');
+    lines.push(...precisionLines(plan, plan.precision, (id) => nodeName(plan, id)));
+  }
   const edges = plan.decisions.filter((d) => d.consumer !== undefined);
   if (edges.length > 0) {
     lines.push('');
@@ -97,5 +102,6 @@ export function explainJSON(plan: Plan, extras: ExplainExtras = {}): ExplainJSON
     planningMs: plan.planningMs,
     search: plan.search,
     ...(extras.memory ? { memory: extras.memory } : {}),
+    ...(plan.precision ? { precision: precisionJSON(plan.precision, (id) => nodeName(plan, id)) } : {}),
   };
 }

@@ -8,6 +8,11 @@ import {
   addError, compareError, divError, exact, expAccuracy, logAccuracy, mulError, powError, selectError, sigmoidAccuracy, tanhAccuracy, trigAccuracy, ulps,
   type BinaryError, type Sensitivity, type UnaryAccuracy,
 } from './error-rules.js';
+import {
+  absRange, addRange, boolRange, compareErrorOver, constSlope, decreasing, divErrorOver, divRange, expSlope, increasing, jumpSlope, logRange, logSlope, maxRange, minRange,
+  mulErrorOver, mulRange, nonNegative, powErrorOver, powRange, rsqrtSlope, selectErrorOver, sqrtSlope, subRange, sumError, unitRange,
+  type BinaryPropagation, type BinaryRange, type UnaryRange, type UnarySlope,
+} from './interval.js';
 
 export const UNARY_FNS = ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'floor'] as const;
 export type UnaryFn = (typeof UNARY_FNS)[number];
@@ -27,6 +32,9 @@ export interface UnaryInfo {
   /** How the operand's error passes through, and the device op's own accuracy (error-rules.ts). */
   readonly sensitivity: Sensitivity;
   readonly accuracy: UnaryAccuracy;
+  /** The result's range from the operand's, and the steepest slope over a range (interval.ts). */
+  readonly range: UnaryRange;
+  readonly slope: UnarySlope;
 }
 export interface BinaryInfo {
   readonly ref: (a: number, b: number) => number;
@@ -37,6 +45,9 @@ export interface BinaryInfo {
   readonly symbol?: string;
   /** The result's error bound from the operands' (error-rules.ts). */
   readonly error: BinaryError;
+  /** The result's range from the operands' ranges, and the error over ranges (interval.ts). */
+  readonly range: BinaryRange;
+  readonly over: BinaryPropagation;
 }
 export interface ReduceInfo {
   readonly identity: number;
@@ -59,34 +70,34 @@ const b01 = (c: boolean): number => (c ? 1 : 0);
 const refPow = (a: number, b: number): number => Math.pow(a, b);
 
 export const UNARY: Readonly<Record<UnaryFn, UnaryInfo>> = {
-  neg: { ref: (a) => -a, wgsl: (a) => `(-${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact },
-  abs: { ref: Math.abs, wgsl: (a) => `abs(${a})`, weight: 1, sensitivity: 'lipschitz', accuracy: exact },
-  exp: { ref: Math.exp, wgsl: (a) => `exp(${a})`, weight: 18, sensitivity: 'monotone', accuracy: expAccuracy },
-  log: { ref: Math.log, wgsl: (a) => `fp_log(${a})`, weight: 32, sensitivity: 'monotone', accuracy: logAccuracy },
-  sqrt: { ref: Math.sqrt, wgsl: (a) => `sqrt(${a})`, weight: 2, sensitivity: 'monotone', accuracy: ulps(2.5) },
-  rsqrt: { ref: (a) => 1 / Math.sqrt(a), wgsl: (a) => `inverseSqrt(${a})`, weight: 2, sensitivity: 'monotone', accuracy: ulps(2) },
-  tanh: { ref: Math.tanh, wgsl: (a) => `fp_tanh(${a})`, weight: 30, sensitivity: 'monotone', accuracy: tanhAccuracy },
-  sigmoid: { ref: (a) => 1 / (1 + Math.exp(-a)), wgsl: (a) => `fp_sigmoid(${a})`, weight: 21, sensitivity: 'monotone', accuracy: sigmoidAccuracy },
-  relu: { ref: (a) => (a < 0 ? 0 : a), wgsl: (a) => `fp_relu(${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact },
-  sin: { ref: Math.sin, wgsl: (a) => `sin(${a})`, weight: 18, sensitivity: 'lipschitz', accuracy: trigAccuracy },
-  cos: { ref: Math.cos, wgsl: (a) => `cos(${a})`, weight: 22, sensitivity: 'lipschitz', accuracy: trigAccuracy },
-  floor: { ref: Math.floor, wgsl: (a) => `floor(${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact },
+  neg: { ref: (a) => -a, wgsl: (a) => `(-${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact, range: decreasing((x) => -x), slope: constSlope(1) },
+  abs: { ref: Math.abs, wgsl: (a) => `abs(${a})`, weight: 1, sensitivity: 'lipschitz', accuracy: exact, range: absRange, slope: constSlope(1) },
+  exp: { ref: Math.exp, wgsl: (a) => `exp(${a})`, weight: 18, sensitivity: 'monotone', accuracy: expAccuracy, range: increasing(Math.exp), slope: expSlope },
+  log: { ref: Math.log, wgsl: (a) => `fp_log(${a})`, weight: 32, sensitivity: 'monotone', accuracy: logAccuracy, range: logRange, slope: logSlope },
+  sqrt: { ref: Math.sqrt, wgsl: (a) => `sqrt(${a})`, weight: 2, sensitivity: 'monotone', accuracy: ulps(2.5), range: nonNegative(increasing(Math.sqrt)), slope: sqrtSlope },
+  rsqrt: { ref: (a) => 1 / Math.sqrt(a), wgsl: (a) => `inverseSqrt(${a})`, weight: 2, sensitivity: 'monotone', accuracy: ulps(2), range: nonNegative(decreasing((x) => 1 / Math.sqrt(x))), slope: rsqrtSlope },
+  tanh: { ref: Math.tanh, wgsl: (a) => `fp_tanh(${a})`, weight: 30, sensitivity: 'monotone', accuracy: tanhAccuracy, range: increasing(Math.tanh), slope: constSlope(1) },
+  sigmoid: { ref: (a) => 1 / (1 + Math.exp(-a)), wgsl: (a) => `fp_sigmoid(${a})`, weight: 21, sensitivity: 'monotone', accuracy: sigmoidAccuracy, range: increasing((x) => 1 / (1 + Math.exp(-x))), slope: constSlope(0.25) },
+  relu: { ref: (a) => (a < 0 ? 0 : a), wgsl: (a) => `fp_relu(${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact, range: increasing((x) => Math.max(0, x)), slope: constSlope(1) },
+  sin: { ref: Math.sin, wgsl: (a) => `sin(${a})`, weight: 18, sensitivity: 'lipschitz', accuracy: trigAccuracy, range: unitRange, slope: constSlope(1) },
+  cos: { ref: Math.cos, wgsl: (a) => `cos(${a})`, weight: 22, sensitivity: 'lipschitz', accuracy: trigAccuracy, range: unitRange, slope: constSlope(1) },
+  floor: { ref: Math.floor, wgsl: (a) => `floor(${a})`, weight: 1, sensitivity: 'monotone', accuracy: exact, range: increasing(Math.floor), slope: jumpSlope },
 };
 
 export const BINARY: Readonly<Record<BinaryFn, BinaryInfo>> = {
-  add: { ref: (a, b) => a + b, wgsl: (a, b) => `(${a} + ${b})`, weight: 1, commutative: true, symbol: '+', error: addError },
-  sub: { ref: (a, b) => a - b, wgsl: (a, b) => `(${a} - ${b})`, weight: 1, commutative: false, symbol: '-', error: addError },
-  mul: { ref: (a, b) => a * b, wgsl: (a, b) => `(${a} * ${b})`, weight: 1, commutative: true, symbol: '*', error: mulError },
-  div: { ref: (a, b) => a / b, wgsl: (a, b) => `(${a} / ${b})`, weight: 22, commutative: false, symbol: '/', error: divError },
-  max: { ref: jsMax, wgsl: (a, b) => `fp_max(${a}, ${b})`, weight: 1, commutative: true, error: selectError },
-  min: { ref: jsMin, wgsl: (a, b) => `fp_min(${a}, ${b})`, weight: 1, commutative: true, error: selectError },
-  pow: { ref: refPow, wgsl: (a, b) => `fp_pow(${a}, ${b})`, weight: 16, commutative: false, symbol: '^', error: powError },
-  lt: { ref: (a, b) => b01(a < b), wgsl: (a, b) => `select(0.0, 1.0, ${a} < ${b})`, weight: 1, commutative: false, symbol: '<', error: compareError },
-  le: { ref: (a, b) => b01(a <= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`, weight: 1, commutative: false, symbol: '<=', error: compareError },
-  gt: { ref: (a, b) => b01(a > b), wgsl: (a, b) => `select(0.0, 1.0, ${a} > ${b})`, weight: 1, commutative: false, symbol: '>', error: compareError },
-  ge: { ref: (a, b) => b01(a >= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`, weight: 1, commutative: false, symbol: '>=', error: compareError },
-  eq: { ref: (a, b) => b01(a === b), wgsl: (a, b) => `select(0.0, 1.0, ${a} == ${b})`, weight: 1, commutative: true, symbol: '==', error: compareError },
-  ne: { ref: (a, b) => b01(a !== b), wgsl: (a, b) => `fp_ne(${a}, ${b})`, weight: 1, commutative: true, symbol: '!=', error: compareError },
+  add: { ref: (a, b) => a + b, wgsl: (a, b) => `(${a} + ${b})`, weight: 1, commutative: true, symbol: '+', error: addError, range: addRange, over: sumError },
+  sub: { ref: (a, b) => a - b, wgsl: (a, b) => `(${a} - ${b})`, weight: 1, commutative: false, symbol: '-', error: addError, range: subRange, over: sumError },
+  mul: { ref: (a, b) => a * b, wgsl: (a, b) => `(${a} * ${b})`, weight: 1, commutative: true, symbol: '*', error: mulError, range: mulRange, over: mulErrorOver },
+  div: { ref: (a, b) => a / b, wgsl: (a, b) => `(${a} / ${b})`, weight: 22, commutative: false, symbol: '/', error: divError, range: divRange, over: divErrorOver },
+  max: { ref: jsMax, wgsl: (a, b) => `fp_max(${a}, ${b})`, weight: 1, commutative: true, error: selectError, range: maxRange, over: selectErrorOver },
+  min: { ref: jsMin, wgsl: (a, b) => `fp_min(${a}, ${b})`, weight: 1, commutative: true, error: selectError, range: minRange, over: selectErrorOver },
+  pow: { ref: refPow, wgsl: (a, b) => `fp_pow(${a}, ${b})`, weight: 16, commutative: false, symbol: '^', error: powError, range: powRange, over: powErrorOver },
+  lt: { ref: (a, b) => b01(a < b), wgsl: (a, b) => `select(0.0, 1.0, ${a} < ${b})`, weight: 1, commutative: false, symbol: '<', error: compareError, range: boolRange, over: compareErrorOver },
+  le: { ref: (a, b) => b01(a <= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`, weight: 1, commutative: false, symbol: '<=', error: compareError, range: boolRange, over: compareErrorOver },
+  gt: { ref: (a, b) => b01(a > b), wgsl: (a, b) => `select(0.0, 1.0, ${a} > ${b})`, weight: 1, commutative: false, symbol: '>', error: compareError, range: boolRange, over: compareErrorOver },
+  ge: { ref: (a, b) => b01(a >= b), wgsl: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`, weight: 1, commutative: false, symbol: '>=', error: compareError, range: boolRange, over: compareErrorOver },
+  eq: { ref: (a, b) => b01(a === b), wgsl: (a, b) => `select(0.0, 1.0, ${a} == ${b})`, weight: 1, commutative: true, symbol: '==', error: compareError, range: boolRange, over: compareErrorOver },
+  ne: { ref: (a, b) => b01(a !== b), wgsl: (a, b) => `fp_ne(${a}, ${b})`, weight: 1, commutative: true, symbol: '!=', error: compareError, range: boolRange, over: compareErrorOver },
 };
 
 export const WHERE = {
@@ -104,6 +115,12 @@ export const REDUCE: Readonly<Record<ReduceFn, ReduceInfo>> = {
 
 /** Matmul weight per output cell per inner-dim element (multiply + add). */
 export const MATMUL_WEIGHT = 2;
+
+/**
+ * Weight per element converted between f16 storage and f32 arithmetic (codegen's conversions on
+ * the bits, src/codegen/wgsl.ts: about four integer ops and a multiply per element).
+ */
+export const F16_CONVERT_WEIGHT = 4;
 
 /**
  * WGSL helpers every generated kernel may call. NaN tests go through the bit pattern, because a

@@ -95,6 +95,62 @@ export interface OpCost {
   readonly launches: number;
 }
 
+/**
+ * Why an intermediate is stored as it is under a precision budget (src/planner/precision.ts):
+ * - `f16`: stored as f16; `addedError` bounds the absolute error f16 storage (its own and any
+ *   upstream) adds to the stored value.
+ * - `budget`: f16 would take some output past its share of the budget (`output`, `bound` > `allowed`).
+ * - `overflow`: its range may exceed f16's largest finite value, 65504 (`magnitude`).
+ * - `range`: its range is unknown or unbounded (an input without a range, a division by a range
+ *   holding 0, pow), so neither overflow nor error can be bounded.
+ * - `statistic`: a reduction result (sums, softmax and norm statistics) stays f32.
+ * - `kernel`: its producer or a consumer is a kernel with no f16 load/store path (`template`).
+ * - `device`: the target adapter lacks the `shader-f16` feature.
+ * - `cost`: the cost model does not expect f16 to pay (the conversions cost more than the bytes
+ *   save in a kernel bound by arithmetic): the plan's estimate with f16 and with f32.
+ * - `output`: a model output is a reshape of it, so its buffer is the output's (read back as f32).
+ */
+export type PrecisionReason =
+  | { readonly kind: 'f16'; readonly addedError: number }
+  | { readonly kind: 'budget'; readonly output: NodeId; readonly bound: number; readonly allowed: number }
+  | { readonly kind: 'overflow'; readonly magnitude: number }
+  | { readonly kind: 'range' }
+  | { readonly kind: 'statistic' }
+  | { readonly kind: 'kernel'; readonly template: Template }
+  | { readonly kind: 'device' }
+  | { readonly kind: 'cost'; readonly f16Ms: number; readonly f32Ms: number }
+  | { readonly kind: 'output' };
+
+export type StorageType = 'f32' | 'f16';
+
+export interface PrecisionChoice {
+  readonly node: NodeId;
+  readonly storage: StorageType;
+  readonly reason: PrecisionReason;
+  /** The value range from range analysis. */
+  readonly range: readonly [number, number];
+  /** Bytes the f16 storage moves less (the write and every read), or would with f16. */
+  readonly bytesSaved: number;
+}
+
+export interface PrecisionOutput {
+  readonly node: NodeId;
+  readonly name: string;
+  /** The largest |value| the output can take (range analysis): the scale of the relative budget. */
+  readonly magnitude: number;
+  /** Bound on the absolute error the f16 choices add to any element of the output. */
+  readonly addedError: number;
+}
+
+/** The precision decisions of a plan compiled with an error budget. */
+export interface PrecisionPlan {
+  readonly maxRelError: number;
+  readonly choices: readonly PrecisionChoice[];
+  readonly outputs: readonly PrecisionOutput[];
+  /** The estimate of the same plan with every intermediate in f32. */
+  readonly f32EstimatedMs: number;
+}
+
 export interface Plan {
   readonly strategy: Strategy;
   readonly model: ModelIR;
@@ -109,4 +165,6 @@ export interface Plan {
   readonly estimatedMs: number;
   readonly planningMs: number;
   readonly search: SearchStats;
+  /** Present only when compiled with a precision budget: the storage of each intermediate. */
+  readonly precision?: PrecisionPlan;
 }

@@ -13,6 +13,7 @@ import { bindingsOf, splitPoint } from './limits.js';
 import { mergeAggregates, mergeSiblings } from './magg.js';
 import { finishOperators, OpCostCache } from './objective.js';
 import { guard, type Contender } from './guard.js';
+import { choosePrecision, type PrecisionOptions } from './precision.js';
 import { edgeConsumer, edgeKey, explore, type Memo } from './memo.js';
 import { findPartitions, type InterestingPoint, type Partition } from './partition.js';
 import type { Decision, FusedOp, Plan, SearchStats, Strategy } from '../plan/plan.js';
@@ -31,6 +32,8 @@ export interface PlanOptions {
    * multi-aggregate merging are as usual. For cost-model fidelity checks and what-if plans.
    */
   readonly cuts?: Iterable<string>;
+  /** An error budget: intermediates may then be stored as f16 (precision.ts); default all f32. */
+  readonly precision?: PrecisionOptions;
 }
 
 /** Plans a model: which ops run fused in which kernels, by the chosen strategy. */
@@ -137,7 +140,7 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
   for (const o of model.outputs) decisions.push({ producer: o.node, outcome: 'cut', reason: { kind: 'output' } });
   const { costs, ms } = planCost(ctx, ops, ctx.profile);
   const materialized = [...new Set(ops.flatMap((o) => o.outputs))].filter((n) => !ctx.outputs.has(n)).sort((a, b) => a - b);
-  return {
+  const plan: Plan = {
     strategy,
     model,
     dims,
@@ -150,6 +153,8 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     planningMs: performance.now() - t0,
     search,
   };
+  if (opts.precision === undefined) return plan;
+  return { ...choosePrecision(plan, ctx.profile, opts.precision), planningMs: performance.now() - t0 };
 }
 
 /**

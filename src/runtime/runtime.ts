@@ -95,7 +95,7 @@ export class GpuRuntime implements Runtime, TensorOwner {
   async execute(exe: Executable, inputs: Readonly<Record<string, Input>>, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
     this.assertUsable();
     if (!this.validated.has(exe)) {
-      validateExecutable(exe, this.limits);
+      validateExecutable(exe, this.limits, this.features);
       this.validated.add(exe);
     }
     validateInputs(exe, inputs, this);

@@ -80,7 +80,7 @@ const bad = (msg: string): FuseplanError => new FuseplanError('model', `invalid 
  * Structural and device-limit checks of an executable. Pure; the runtime memoizes it per
  * Executable object since executables are immutable.
  */
-export function validateExecutable(exe: Executable, limits: DeviceLimits): void {
+export function validateExecutable(exe: Executable, limits: DeviceLimits, features?: readonly string[]): void {
   const byId = new Map<number, BufferSpec>();
   for (const b of exe.buffers) {
     if (byId.has(b.id)) throw bad(`buffer id ${b.id} declared twice ("${b.label}")`);
@@ -115,6 +115,12 @@ export function validateExecutable(exe: Executable, limits: DeviceLimits): void 
 
   for (const k of exe.kernels) {
     const where = `kernel "${k.label}"`;
+    if (features !== undefined && k.wgsl.startsWith('enable f16;') && !features.includes('shader-f16')) {
+      throw new FuseplanError(
+        'device',
+        `${where} stores intermediates as f16, but this device has no shader-f16; compile with { runtime } (this runtime) so the planner keeps them f32`,
+      );
+    }
     if (!Number.isInteger(k.writes) || k.writes < 0 || k.writes > k.buffers.length) {
       throw bad(`${where} has writes = ${k.writes} with ${k.buffers.length} buffers`);
     }

@@ -75,12 +75,12 @@ export function cellTemplate(ctx: TemplateContext, opts: CellOptions = {}): OpLo
     leaf(v: LeafView, _ctx: Ctx, scope: Scope): string {
       const st = strides.get(viewKey(v))!;
       const name = b.readName({ node: v.base });
-      if (rowMajor(st)) return vec4 ? `${name}[i]` : b.scalarAt(name, 'i');
+      if (rowMajor(st)) return vec4 ? b.load(name, 'i') : b.scalarAt(name, 'i');
       if (!vec4) return b.scalarAt(name, dot(u, coords, st));
       if (st[last] === 1) {
         // Every other stride is a multiple of 4, so the vec4 index is the element offset / 4.
         const outer = dot(u, coords.slice(0, last), st.slice(0, last).map((s) => s / 4));
-        return `${name}[${outer === '0u' ? coords[last]! : `${outer} + ${coords[last]!}`}]`;
+        return b.load(name, outer === '0u' ? coords[last]! : `${outer} + ${coords[last]!}`);
       }
       return `vec4<f32>(${b.scalarAt(name, scope.let(dot(u, coords, st), 'off'))})`;
     },
@@ -88,7 +88,7 @@ export function cellTemplate(ctx: TemplateContext, opts: CellOptions = {}): OpLo
   const k = new ExprKernel(graph, shapes, ctx.members, host, u, vec4);
   const body = k.scope();
   if (needCoords) coords = decompose(body, u, 'i', itemDims);
-  const stores = op.outputs.map((o, j) => `${outNames[j]!}[i] = ${body.value(o, 'e')};`);
+  const stores = op.outputs.map((o, j) => b.store(outNames[j]!, 'i', body.value(o, 'e')));
   const lines = [...body.lines, ...stores];
   const main = `@compute @workgroup_size(${WORKGROUP})
 fn main(${computeBuiltins}) {

@@ -52,7 +52,7 @@ export function matmulTemplate(ctx: TemplateContext): OpLowering {
   };
   const space: Record<Ctx, readonly number[]> = { a: SA, b: SB, o: Sout };
   const host: ExprHost = {
-    leaf: (v: LeafView, c: Ctx) => `${b.readName({ node: v.base })}[${dot(u, coords[c]!, stridesIn(v, space[c]!))}]`,
+    leaf: (v: LeafView, c: Ctx) => b.load(b.readName({ node: v.base }), dot(u, coords[c]!, stridesIn(v, space[c]!))),
     special: (id: NodeId, c: Ctx) => {
       if (id !== mm) return undefined;
       if (c !== 'o') throw templateError(op, 'the matmul cannot feed its own operands');
@@ -199,7 +199,7 @@ function tiledEpilogue(p: KernelParts): string[] {
   for (let i = 0; i < RM; i++) {
     for (let c = 0; c < RN; c++) {
       const so = p.top.child();
-      const stores = p.op.outputs.map((o, q) => `${p.outs[q]!}[${p.rank === 3 ? `(z * ${p.UM} + row)` : 'row'} * ${p.UN} + col] = ${so.value(o, 'o')};`);
+      const stores = p.op.outputs.map((o, q) => p.b.store(p.outs[q]!, `${p.rank === 3 ? `(z * ${p.UM} + row)` : 'row'} * ${p.UN} + col`, so.value(o, 'o')));
       epilogue.push(`{
     let row = m0 + ty * ${RM}u + ${i}u;
     let col = n0 + tx * ${RN}u + ${c}u;
@@ -268,7 +268,7 @@ function skinnyKernel(p: KernelParts): string {
     }`);
   const epilogue = cols.map((j) => {
     const so = top.child();
-    const stores = p.op.outputs.map((o, q) => `${p.outs[q]!}[${p.rank === 3 ? `(z * ${p.UM} + row)` : 'row'} * ${p.UN} + col] = ${so.value(o, 'o')};`);
+    const stores = p.op.outputs.map((o, q) => p.b.store(p.outs[q]!, `${p.rank === 3 ? `(z * ${p.UM} + row)` : 'row'} * ${p.UN} + col`, so.value(o, 'o')));
     return `{
     let col = ${j}u;
     let mmv = acc${j};

@@ -189,7 +189,7 @@ function pass1Host(geo: ReduceGeometry, b: Bindings, u: Uniforms, coords: Coords
       const name = b.readName({ node: v.base });
       const off = join(kb.get(viewKey(v))!, dot(u, coords.red, leafParts(geo, st, redIdx)));
       if (vec === 'none') return b.scalarAt(name, off);
-      if (st[last] === 1) return `${name}[${off === '0u' ? '' : `(${off}) / 4u + `}${lastCoord()}]`;
+      if (st[last] === 1) return b.load(name, `${off === '0u' ? '' : `(${off}) / 4u + `}${lastCoord()}`);
       return `vec4<f32>(${b.scalarAt(name, scope.let(off, 'off'))})`;
     },
   };

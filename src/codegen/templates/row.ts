@@ -178,7 +178,7 @@ class RowWriter {
   private leaf(v: LeafView, c: Ctx, scope: Scope): string {
     const { S, Srow } = this.geo;
     const name = this.b.readName({ node: v.base });
-    if (c === 'r') return `${name}[${dot(this.u, this.rowCoords, stridesIn(v, Srow))}]`;
+    if (c === 'r') return this.b.load(name, dot(this.u, this.rowCoords, stridesIn(v, Srow)));
     const st = stridesIn(v, S);
     let base = this.rowBase.get(viewKey(v));
     if (base === undefined) {
@@ -191,7 +191,7 @@ class RowWriter {
     }
     const js = st[S.length - 1]!;
     const jt = js === 0 ? '' : js === 1 ? 'j' : `j * ${this.u.push(js)}`;
-    return `${name}[${[base, jt].filter((t) => t !== '').join(' + ') || '0u'}]`;
+    return this.b.load(name, [base, jt].filter((t) => t !== '').join(' + ') || '0u');
   }
 
   private special(id: NodeId, c: Ctx): SpecialValue | undefined {
@@ -247,7 +247,7 @@ class RowWriter {
     if (!recording) for (const name of this.cached.values()) lines.push(`var ${name}: array<f32, ${perLane}>;`);
     let arrays = 0;
     for (this.phase = 0; this.phase < this.geo.phases; this.phase++) arrays = Math.max(arrays, this.emitPhase(k, top, UC));
-    const rowStores = op.outputs.flatMap((o, i) => (outKinds[i] === 'elem' ? [] : [`${this.outNames[i]!}[row] = ${top.value(o, outKinds[i] === 'row' ? 'r' : 'e')};`]));
+    const rowStores = op.outputs.flatMap((o, i) => (outKinds[i] === 'elem' ? [] : [this.b.store(this.outNames[i]!, 'row', top.value(o, outKinds[i] === 'row' ? 'r' : 'e'))]));
     // The stored values are lets of the top scope, evaluated by every lane before the guard.
     if (rowStores.length > 0) lines.push(`if (rowOk && lane == 0u) { ${rowStores.join(' ')} }`);
     const shared = new WorkgroupMemory();
@@ -298,7 +298,7 @@ class RowWriter {
       const a = blocked(r) ? `${accs[i]!}b` : accs[i]!;
       body.line(`${a} = ${k.reduce(r.fn, a, body.value(r.inputs[0]!, 'e'))};`);
     });
-    for (const i of stores) body.line(`${this.outNames[i]!}[rowc * ${UC} + j] = ${body.value(this.ctx.op.outputs[i]!, 'e')};`);
+    for (const i of stores) body.line(this.b.store(this.outNames[i]!, `rowc * ${UC} + j`, body.value(this.ctx.op.outputs[i]!, 'e')));
     if (count !== '') for (const l of blockedSumStep(blockedAccs, count, '0.0', add)) body.line(l);
     const head = caching
       ? `for (var kk = 0u; kk < ${perLane}u; kk = kk + 1u) {\n    let j = lane + kk * ${T}u;\n    if (j >= cEnd) { break; }`
