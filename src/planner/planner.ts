@@ -94,7 +94,6 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
               }
             : null;
           const g = guard((c) => s.cost(c), memo, part, r.cut, r.ms, ctx.profile.launchMs, solver);
-          search = { ...search, plansEvaluated: search.plansEvaluated + s.evaluated - r.evaluated };
           near.push(...g.near.map((c) => ({ ...c, part })));
           if (g.winner !== null) {
             for (const k of g.cut) if (!r.cut.has(k)) pointReason.set(k, { kind: 'cost', chosenMs: g.ms, alternativeMs: r.ms, by: 'guard', contender: g.winner });
