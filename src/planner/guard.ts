@@ -67,16 +67,16 @@ export function guard(
     if (better(ms)) best = { cut: c.cut, ms, winner: c.name };
   }
   const pins: { c: Contender; ms: number }[] = [];
-  const pointKeys = new Set(part.points.map((p) => p.key));
   for (const [producer, es] of fusableEdges(memo, part)) {
     // All its edges already cut: the plan is in the pinned space and optimal over a larger one.
     if (es.every((k) => searched.has(k))) continue;
     const name = `materialize %${producer}`;
-    // The pin added to the search's plan; re-solved with the pin only when it cuts an edge the
-    // search could not: with every edge a point, the exact search has priced the pinned space.
+    // The pin added to the search's plan, and re-solved: even where every edge of the pin is a
+    // point (so the search priced the pinned space), the best pinned plan is what the whole-plan
+    // guard needs, since merging across partitions may make it win.
     const added = new Set([...searched, ...es]);
     const addedMs = cost(added);
-    if (solver === null || es.every((k) => pointKeys.has(k))) {
+    if (solver === null) {
       pins.push({ c: { name, cut: added }, ms: addedMs });
       continue;
     }

@@ -119,18 +119,22 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     // baseline or another pin has won meanwhile, the current plan's, tried second).
     const within = (base: ReadonlySet<string>, c: (typeof near)[number]): Set<string> =>
       new Set([...fixed, ...[...base].filter((k) => !c.part.nodes.has(edgeConsumer(k))), ...c.cut]);
-    for (const c of pinned) {
-      guarded.push({ name: c.name, cuts: () => within(chosen, c) });
-      guarded.push({ name: c.name, cuts: () => within(a.cuts, c) });
-    }
-    for (const c of guarded) {
-      const cuts = c.cuts();
-      const b = assemble(ctx, builder, cache, partOf, cuts);
-      if (b.ms >= a.ms - 1e-9 * Math.max(1, a.ms)) continue;
-      const reason = { kind: 'cost', chosenMs: b.ms, alternativeMs: a.ms, by: 'guard', contender: `${c.name} (with merges across partitions)` } as const;
-      for (const k of cuts) if (!a.cuts.has(k)) pointReason.set(k, reason);
-      for (const k of a.cuts) if (!cuts.has(k)) pointFused.set(k, reason);
-      a = b;
+    for (const c of pinned) guarded.push({ name: c.name, cuts: () => within(chosen, c) });
+    // Against the current plan, in rounds while one wins: two pins of different partitions can
+    // merge into a plan neither gives alone.
+    for (let round = 0, won = true; won && round < GLOBAL_GUARD_ROUNDS; round++) {
+      won = false;
+      const contenders = [...guarded.splice(0), ...pinned.map((c) => ({ name: c.name, cuts: () => within(a.cuts, c) }))];
+      for (const c of contenders) {
+        const cuts = c.cuts();
+        const b = assemble(ctx, builder, cache, partOf, cuts);
+        if (b.ms >= a.ms - 1e-9 * Math.max(1, a.ms)) continue;
+        const reason = { kind: 'cost', chosenMs: b.ms, alternativeMs: a.ms, by: 'guard', contender: `${c.name} (with merges across partitions)` } as const;
+        for (const k of cuts) if (!a.cuts.has(k)) pointReason.set(k, reason);
+        for (const k of a.cuts) if (!cuts.has(k)) pointFused.set(k, reason);
+        a = b;
+        won = true;
+      }
     }
     ops = a.ops;
     decisions.push(...explainEdges(ctx, memo, ops, pointReason, pointFused, a.limitCuts, a.forcedCuts));
@@ -164,6 +168,9 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
 const PIN_SEARCH_BUDGET = 512;
 /** Plans costed by all pinned re-solves of one partition, at most (then pins are only added). */
 const PIN_SEARCH_TOTAL = 1024;
+
+/** Rounds of the global guard against the current plan, at most. */
+const GLOBAL_GUARD_ROUNDS = 3;
 
 /** Contenders the global guard prices on the whole plan, at most. */
 const GLOBAL_GUARD_MAX = 16;
