@@ -10,6 +10,8 @@
  *
  *   npm run bench -- modes [...]     timing modes (a) resident, (b) readback, (c) end to end against
  *                                    tfjs and onnxruntime-web, and per-kernel floors (bench/modes.ts)
+ *   npm run bench -- precision [runs] [scale]   f32 plans vs plans under an error budget of 1e-3
+ *                                    (f16 intermediates; bench/precision.ts)
  *
  * bench/fidelity.ts and bench/planner.ts, when they export `collect(): Promise<unknown[]>`, fill
  * the "fidelity" and "planner" keys; otherwise those stay [] (a script with side effects is never
@@ -27,8 +29,14 @@ import { benchCase, loadExamples, type BenchCase, type Result } from './suite.js
 import { adapterName, setupTfjs, teardownTfjs, type TfjsSetup } from './tfjs.js';
 import { WORKLOADS } from './workloads.js';
 
-// `modes` is its own part with its own options; nothing below runs for it.
+// `modes` and `precision` are parts with their own arguments; nothing below runs for them.
 if (process.argv[2] === 'modes') process.exit(await (await import('./modes.js')).main(process.argv.slice(3)));
+if (process.argv[2] === 'precision') {
+  // bench/precision.ts reads its positional arguments from argv[2..] and runs on import.
+  process.argv.splice(2, 1);
+  await import('./precision.js');
+  process.exit(0);
+}
 
 const cli = new Command('bench')
   .option('--runs <n>', 'timed runs per contender (median reported)', (v) => Number(v))
