@@ -59,6 +59,9 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
     const pointFused = new Map<string, Decision['reason']>();
     const given = opts.cuts === undefined ? null : new Set(opts.cuts);
     const near: (Contender & { part: Partition })[] = [];
+    // The guard's pinned re-solves share one budget per plan, so a large model degrades to
+    // unsolved pins (the answer plus the pin) instead of planning for seconds.
+    let left = PIN_SEARCH_TOTAL;
     for (const part of parts) {
       if (given !== null) {
         for (const p of part.points) (given.has(p.key) ? (chosen.add(p.key), pointReason) : pointFused).set(p.key, { kind: 'strategy', strategy });
@@ -83,7 +86,6 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
             plansPruned: search.plansPruned + r.pruned,
             exhaustive: search.exhaustive && r.exhaustive,
           };
-          let left = PIN_SEARCH_TOTAL;
           const solver = r.exhaustive
             ? (pinned: ReadonlySet<string>, bound: number) => {
                 if (left <= 0) return null;
@@ -166,8 +168,8 @@ export function planModel(model: ModelIR, dims: Dims, opts: PlanOptions = {}): P
  * is guarded as the search's plan plus the pin, and `materialize: [id]` can then beat the plan.
  */
 const PIN_SEARCH_BUDGET = 512;
-/** Plans costed by all pinned re-solves of one partition, at most (then pins are only added). */
-const PIN_SEARCH_TOTAL = 1024;
+/** Plans costed by all pinned re-solves of one plan, at most (then pins are only added). */
+const PIN_SEARCH_TOTAL = 2048;
 
 /** Rounds of the global guard against the current plan, at most. */
 const GLOBAL_GUARD_ROUNDS = 3;
