@@ -55,12 +55,13 @@ function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boo
     sigs.set(o, s);
     return s;
   };
+  const external = externalWaits(ctx, ops);
   let merged = true;
   while (merged) {
     merged = false;
-    // Neither may wait for the other: checked on the graph (cheap, and it covers paths through
-    // other partitions' operators, which a partition costed alone does not see), then on the
-    // operators at hand.
+    // Neither may wait for the other: checked on the graph, then on the operators at hand, where
+    // an input no operator at hand produces (another partition's) waits for the operators whose
+    // outputs it is computed from (a partition costed alone does not see those operators).
     const producer = new Map<NodeId, FusedOp>();
     for (const o of cur) for (const out of o.outputs) producer.set(out, o);
     // The operators each one waits for (transitively), computed once per operator and round.
@@ -73,10 +74,13 @@ function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boo
         while (stack.length > 0) {
           const x = stack.pop()!;
           for (const i of x.inputs) {
-            const p = producer.get(aliasBase(ctx, i));
-            if (p === undefined || seen.has(p)) continue;
-            seen.add(p);
-            stack.push(p);
+            const base = aliasBase(ctx, i);
+            const p = producer.get(base);
+            for (const q of p !== undefined ? [p] : external(base).map((z) => producer.get(z)!)) {
+              if (seen.has(q)) continue;
+              seen.add(q);
+              stack.push(q);
+            }
           }
         }
         reach.set(a, seen);
@@ -104,6 +108,27 @@ function mergeOperators(ctx: PlanContext, ops: readonly FusedOp[], siblings: boo
     }
   }
   return cur;
+}
+
+/**
+ * For a value read from outside the operators (another partition's, or a leaf), the outputs of
+ * these operators it waits for: those read by an outside node it is (computed from). Outside
+ * operators read a partition's values from memory (no fusion crosses partitions), so the value's
+ * operator runs after the writers of those outputs, whatever the other partitions' plans.
+ */
+function externalWaits(ctx: PlanContext, ops: readonly FusedOp[]): (x: NodeId) => NodeId[] {
+  const inside = new Set(ops.flatMap((o) => o.members));
+  const readers: [NodeId, NodeId][] = [];
+  for (const z of new Set(ops.flatMap((o) => o.outputs))) for (const w of ctx.consumers[z] ?? []) if (!inside.has(w)) readers.push([z, w]);
+  const memo = new Map<NodeId, NodeId[]>();
+  return (x) => {
+    let zs = memo.get(x);
+    if (zs === undefined) {
+      zs = isLeaf(ctx.node(x)) ? [] : [...new Set(readers.filter(([, w]) => w === x || computedFrom(ctx, x, w)).map(([z]) => z))];
+      memo.set(x, zs);
+    }
+    return zs;
+  };
 }
 
 /**

@@ -72,6 +72,39 @@ describe('cost strategy = brute force over all interesting points', () => {
     expect(maxPoints).toBeGreaterThanOrEqual(6);
     expect(multiPartition).toBeGreaterThan(0);
   });
+
+  // Found by the property above (CI seed 1541208873): merging two row programs in one partition
+  // while a third operator there read a value another partition computes from one of them made a
+  // cyclic plan, priced below every legal one. The merge must see waits through other partitions.
+  it('merges never wait on themselves through another partition (regression)', () => {
+    const recipe = {
+      rows: 8,
+      cols: 16,
+      steps: [
+        { kind: 'unary', fn: 'exp', a: 0 },
+        { kind: 'binary', fn: 'add', a: 409, b: 1452 },
+        { kind: 'rowReduce', fn: 'sum', a: 3913 },
+        { kind: 'unary', fn: 'exp', a: 6245 },
+        { kind: 'unary', fn: 'exp', a: 625 },
+        { kind: 'colSum', a: 8729 },
+        { kind: 'binary', fn: 'add', a: 1533, b: 665 },
+        { kind: 'binary', fn: 'add', a: 0, b: 3917 },
+        { kind: 'matmul', a: 7173 },
+        { kind: 'scalar', fn: 'add', a: 6445 },
+        { kind: 'rowReduce', fn: 'sum', a: 8893 },
+      ],
+      outputs: [],
+      pin: null,
+    } as unknown as Parameters<typeof buildCse>[0];
+    const model = buildCse(recipe);
+    const s = setup(model, {});
+    const points = s.parts.flatMap((p) => p.points);
+    let best = Infinity;
+    for (let mask = 0; mask < 1 << points.length; mask++) best = Math.min(best, objective(s, points.filter((_, i) => (mask >> i) & 1).map((p) => p.key)));
+    const plan = planModel(model, {}, { strategy: 'cost' });
+    expect(plan.ops).toHaveLength(4);
+    expect(close(plan.estimatedMs, best)).toBe(true);
+  });
 });
 
 /**
